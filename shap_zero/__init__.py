@@ -1,0 +1,1 @@
+"""shap_zero: Shapley values and interactions of sequence models from a sparse Fourier sketch."""

@@ -1,0 +1,397 @@
+"""Closed-form Shapley values and interaction indices of a FourierSketch.
+
+Every function here validates its arguments, resolves the background and drives the
+numba kernels of :mod:`shap_zero._kernels.attribution` over chunks of sequences, so
+working memory stays bounded however many sequences are explained: no (N, S) matrix
+is ever built, and Möbius coefficients exist only one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from shap_zero._kernels import attribution as kernels
+from shap_zero.attribution.background import Background, resolve_background
+from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map
+from shap_zero.attribution.result import Interactions
+from shap_zero.exceptions import InvalidParameterError
+from shap_zero.fourier import FourierSketch, SpectrumArrays
+
+__all__ = [
+    "expected_value",
+    "shapley_values",
+    "shap_interaction_values",
+    "mobius_coefficients",
+    "interaction_values",
+]
+
+#: Rows per kernel call: large enough to amortise thread start-up, small enough for
+#: a responsive progress bar.
+_ROWS_PER_CHUNK = 1 << 16
+#: Upper bound on the bytes of one chunk of intermediate Möbius coefficients.
+_MOBIUS_CHUNK_BYTES = 1 << 26
+#: Largest term degree for Möbius expansions under non-uniform backgrounds (2^d subsets).
+_MAX_MIXTURE_DEGREE = 16
+
+
+def _check_sketch(sketch: Any) -> FourierSketch:
+    if not isinstance(sketch, FourierSketch):
+        raise InvalidParameterError(f"sketch must be a shap_zero.FourierSketch; got {type(sketch).__name__}")
+    return sketch
+
+
+def _chunks(n_rows: int, rows_per_chunk: int, progress: bool, description: str) -> Iterator[slice]:
+    # At least one (possibly empty) chunk, so that callers learn the output layout.
+    starts = range(0, max(n_rows, 1), max(1, rows_per_chunk))
+    if progress and n_rows > 0:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_rows, desc=description, unit="seq")
+        try:
+            for start in starts:
+                stop = min(start + rows_per_chunk, n_rows)
+                yield slice(start, stop)
+                bar.update(stop - start)
+        finally:
+            bar.close()
+    else:
+        for start in starts:
+            yield slice(start, min(start + rows_per_chunk, n_rows))
+
+
+def _mixture_arguments(background: Background, max_degree: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Symbol moments, component weights and a Gauss-Legendre rule exact to max_degree."""
+    n_nodes = max(1, math.ceil(max_degree / 2))
+    nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
+    return (
+        background.symbol_moments(),
+        np.ascontiguousarray(background.weights),
+        np.ascontiguousarray((nodes + 1.0) / 2.0),
+        np.ascontiguousarray(weights / 2.0),
+    )
+
+
+def _spectrum_args(arrays: SpectrumArrays) -> tuple[np.ndarray, ...]:
+    return (arrays.term_ptr, arrays.term_pos, arrays.term_val, arrays.coef_re, arrays.coef_im)
+
+
+def expected_value(sketch: FourierSketch, background: Any = "uniform") -> float:
+    """Mean of the sketch under the background: the value of the empty coalition.
+
+    Parameters
+    ----------
+    sketch : FourierSketch
+    background : see :func:`shap_zero.attribution.resolve_background`
+
+    Returns
+    -------
+    float
+        ``E_{z ~ P} f(z)``; under the uniform background the zero-frequency coefficient.
+    """
+    sketch = _check_sketch(sketch)
+    resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
+    if resolved.kind == "uniform":
+        return sketch.mean
+    arrays = sketch.spectrum_arrays()
+    return float(
+        kernels.expected_value_mixture(
+            *_spectrum_args(arrays), resolved.symbol_moments(), np.ascontiguousarray(resolved.weights)
+        )
+    )
+
+
+def shapley_values(
+    sketch: FourierSketch, X: Any, *, background: Any = "uniform", progress: bool = False
+) -> np.ndarray:
+    """Shapley values of every position for every sequence, in closed form.
+
+    The value function is interventional, ``v_x(S) = E_{z ~ P} f(x_S, z_{not S})``
+    with f the sketch. Efficiency holds exactly:
+    ``values.sum(axis=1) == sketch.predict(X) - expected_value(sketch, background)``.
+
+    Parameters
+    ----------
+    sketch : FourierSketch
+    X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+    background : "uniform" (default), Background, reference sequence, background
+        sequences or per-position frequencies; see :func:`resolve_background`.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    ndarray of shape (N, n), float64
+
+    Notes
+    -----
+    Uniform background: ``phi_i(x) = sum_{k : k_i != 0} Re(F[k] omega^<k,x>) / |k|``,
+    O(S * mean degree) per sequence. Other backgrounds integrate a product game per
+    term and mixture component, O(S * B * degree^2) per sequence.
+    """
+    sketch = _check_sketch(sketch)
+    codes = sketch.encode(X)
+    resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
+    arrays = sketch.spectrum_arrays()
+    out = np.empty(codes.shape, dtype=np.float64)
+    if resolved.kind == "uniform":
+        for rows in _chunks(codes.shape[0], _ROWS_PER_CHUNK, progress, "Shapley values"):
+            kernels.shapley_uniform(
+                codes[rows], *_spectrum_args(arrays), arrays.cos_table, arrays.sin_table, out[rows]
+            )
+        return out
+    moments, weights, nodes, node_weights = _mixture_arguments(resolved, sketch.max_degree)
+    rows_per_chunk = max(1, _ROWS_PER_CHUNK // max(1, resolved.n_components))
+    for rows in _chunks(codes.shape[0], rows_per_chunk, progress, "Shapley values"):
+        kernels.shapley_mixture(
+            codes[rows],
+            *_spectrum_args(arrays),
+            arrays.roots,
+            moments,
+            weights,
+            nodes,
+            node_weights,
+            sketch.max_degree,
+            out[rows],
+        )
+    return out
+
+
+def _uniform_mobius_layout(sketch: FourierSketch, max_order: int) -> tuple[tuple[Subset, ...], np.ndarray]:
+    """Distinct supports (the only nonzero Möbius subsets) and each term's column."""
+    arrays = sketch.spectrum_arrays()
+    columns: dict[Subset, int] = {}
+    term_column = np.full(sketch.n_terms, -1, dtype=np.int64)
+    for s in range(sketch.n_terms):
+        support = tuple(int(i) for i in arrays.term_pos[arrays.term_ptr[s] : arrays.term_ptr[s + 1]])
+        if 1 <= len(support) <= max_order:
+            term_column[s] = columns.setdefault(support, len(columns))
+    return tuple(columns), term_column
+
+
+def _mixture_mobius_layout(sketch: FourierSketch, max_order: int) -> tuple[tuple[Subset, ...], np.ndarray]:
+    """Every nonempty subset of every support, and the column of each (term, bitmask)."""
+    arrays = sketch.spectrum_arrays()
+    max_degree = sketch.max_degree
+    if max_degree > _MAX_MIXTURE_DEGREE:
+        raise InvalidParameterError(
+            f"interactions under a non-uniform background expand each term over all subsets of "
+            f"its support; this sketch has a term of degree {max_degree} (2^{max_degree} subsets), "
+            f"above the limit of {_MAX_MIXTURE_DEGREE}. Use the uniform background, or truncate the sketch."
+        )
+    columns: dict[Subset, int] = {}
+    subset_column = np.full((sketch.n_terms, 1 << max_degree), -1, dtype=np.int64)
+    for s in range(sketch.n_terms):
+        support = arrays.term_pos[arrays.term_ptr[s] : arrays.term_ptr[s + 1]]
+        degree = len(support)
+        for mask in range(1, 1 << degree):
+            subset = tuple(int(support[e]) for e in range(degree) if mask >> e & 1)
+            if len(subset) <= max_order:
+                subset_column[s, mask] = columns.setdefault(subset, len(columns))
+    return tuple(columns), subset_column
+
+
+def _mobius_chunks(
+    sketch: FourierSketch,
+    codes: np.ndarray,
+    background: Background,
+    max_order: int,
+    progress: bool,
+    description: str,
+) -> Iterator[tuple[slice, tuple[Subset, ...], np.ndarray]]:
+    """Yield (rows, subsets, Möbius coefficients of those rows) chunk by chunk."""
+    arrays = sketch.spectrum_arrays()
+    if background.kind == "uniform":
+        subsets, term_column = _uniform_mobius_layout(sketch, max_order)
+    else:
+        subsets, subset_column = _mixture_mobius_layout(sketch, max_order)
+        moments, weights, _, _ = _mixture_arguments(background, sketch.max_degree)
+    width = max(1, len(subsets))
+    rows_per_chunk = max(1, min(_ROWS_PER_CHUNK, _MOBIUS_CHUNK_BYTES // (8 * width)))
+    for rows in _chunks(codes.shape[0], rows_per_chunk, progress, description):
+        block = np.empty((rows.stop - rows.start, len(subsets)), dtype=np.float64)
+        if background.kind == "uniform":
+            kernels.mobius_uniform(
+                codes[rows], *_spectrum_args(arrays), arrays.cos_table, arrays.sin_table, term_column, block
+            )
+        else:
+            kernels.mobius_mixture(
+                codes[rows], *_spectrum_args(arrays), arrays.roots, moments, weights, subset_column, block
+            )
+        yield rows, subsets, block
+
+
+def mobius_coefficients(
+    sketch: FourierSketch,
+    X: Any,
+    *,
+    background: Any = "uniform",
+    max_order: int | None = None,
+    progress: bool = False,
+) -> Interactions:
+    """Möbius coefficients (all-order interactions) of the value function of each sequence.
+
+    .. math:: a_x(T) = \\sum_{S \\subseteq T} (-1)^{|T|-|S|} v_x(S), \\qquad
+              f(x) = \\sum_{T} a_x(T)
+
+    Under the uniform background only the supports of the sketch's terms are nonzero
+    (``a_x(T) = sum_{supp k = T} Re(F[k] omega^<k,x>)``); other backgrounds spread each
+    term over every subset of its support.
+
+    Parameters
+    ----------
+    sketch : FourierSketch
+    X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+    background : see :func:`shapley_values`
+    max_order : int, optional
+        Largest subset size to return; default: all (the sketch's max degree).
+    progress : bool, default False
+
+    Returns
+    -------
+    Interactions
+        ``index="Moebius"``; ``base_values`` hold ``a_x(∅) = E_P f``.
+    """
+    return interaction_values(
+        sketch, X, index="Moebius", order=max_order, background=background, progress=progress
+    )
+
+
+def interaction_values(
+    sketch: FourierSketch,
+    X: Any,
+    *,
+    index: IndexName = "SII",
+    order: int | None = 2,
+    background: Any = "uniform",
+    progress: bool = False,
+) -> Interactions:
+    """Shapley interaction indices of every sequence, on one shared list of subsets.
+
+    Parameters
+    ----------
+    sketch : FourierSketch
+    X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+    index : {"SII", "STII", "FSII", "k-SII", "Moebius", "SV"}, default "SII"
+        Shapley interaction index (Grabisch), Shapley-Taylor, Faith-Shap,
+        k-Shapley (n-Shapley values), Möbius coefficients, or Shapley values.
+    order : int or None, default 2
+        Largest interaction order l; None means the sketch's max degree.
+    background : see :func:`shapley_values`
+    progress : bool, default False
+
+    Returns
+    -------
+    Interactions
+        Values of shape (N, U) on the U subsets (sizes 1..order) that can be nonzero,
+        sorted by size, then lexicographically.
+
+    Notes
+    -----
+    Each index is a fixed linear map of the Möbius coefficients (math.md section 5),
+    applied chunk by chunk as one sparse matrix product.
+    """
+    sketch = _check_sketch(sketch)
+    index, order = check_index(index, order, sketch.n, sketch.max_degree)
+    codes = sketch.encode(X)
+    resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
+    out: np.ndarray | None = None
+    subsets: tuple[Subset, ...] = ()
+    for rows, subsets, block in _index_chunks(sketch, codes, resolved, index, order, progress):
+        if out is None:
+            out = np.empty((codes.shape[0], len(subsets)), dtype=np.float64)
+        out[rows] = block
+    if out is None:  # unreachable: _chunks yields at least one chunk
+        raise RuntimeError("no chunk was computed")
+    return Interactions(
+        index=index,
+        order=order,
+        subsets=subsets,
+        values=out,
+        base_values=np.full(codes.shape[0], expected_value(sketch, resolved)),
+        n=sketch.n,
+        background=resolved.kind,
+    )
+
+
+def _index_chunks(
+    sketch: FourierSketch,
+    codes: np.ndarray,
+    background: Background,
+    index: str,
+    order: int,
+    progress: bool,
+) -> Iterator[tuple[slice, tuple[Subset, ...], np.ndarray]]:
+    """Yield (rows, subsets, index values of those rows), one chunk at a time."""
+    # Möbius subsets above the order still feed the lower-order terms of every index
+    # but the Möbius one, so they are only cut for "Moebius".
+    mobius_order = order if index == "Moebius" else sketch.n
+    transform = None
+    for rows, mobius_subsets, block in _mobius_chunks(
+        sketch, codes, background, mobius_order, progress, f"{index} interactions"
+    ):
+        if transform is None:
+            if index == "Moebius":
+                # A permutation that sorts the subsets by size, then lexicographically.
+                permutation = sorted(range(len(mobius_subsets)), key=lambda u: (len(mobius_subsets[u]), mobius_subsets[u]))
+                subsets = tuple(mobius_subsets[u] for u in permutation)
+                transform = np.asarray(permutation, dtype=np.int64)
+            else:
+                subsets, transform = index_map(mobius_subsets, index, order)
+        if index == "Moebius":
+            yield rows, subsets, block[:, transform]
+        else:
+            yield rows, subsets, np.asarray((transform @ block.T).T)
+
+
+def shap_interaction_values(
+    sketch: FourierSketch, X: Any, *, background: Any = "uniform", progress: bool = False
+) -> np.ndarray:
+    """Pairwise interaction matrices in the convention of shap's TreeExplainer.
+
+    ``Phi[r, i, j] = SII({i, j}) / 2`` for i != j and
+    ``Phi[r, i, i] = phi_i - sum_{j != i} Phi[r, i, j]``: each row sums to the Shapley
+    value phi_i, and each matrix sums to ``f(x) - E_P f``.
+
+    Parameters
+    ----------
+    sketch : FourierSketch
+    X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+    background : see :func:`shapley_values`
+    progress : bool, default False
+
+    Returns
+    -------
+    ndarray of shape (N, n, n), float64
+    """
+    sketch = _check_sketch(sketch)
+    codes = sketch.encode(X)
+    resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
+    n = sketch.n
+    out = np.empty((codes.shape[0], n, n), dtype=np.float64)
+    if resolved.kind == "uniform":
+        arrays = sketch.spectrum_arrays()
+        for rows in _chunks(codes.shape[0], _ROWS_PER_CHUNK // max(1, n), progress, "SHAP interactions"):
+            kernels.pairwise_uniform(
+                codes[rows], *_spectrum_args(arrays), arrays.cos_table, arrays.sin_table, out[rows]
+            )
+        return out
+    diagonal = np.arange(n)
+    for rows, subsets, block in _index_chunks(sketch, codes, resolved, "SII", min(2, n), progress):
+        sizes = np.fromiter((len(t) for t in subsets), dtype=np.int64, count=len(subsets))
+        singles = np.flatnonzero(sizes == 1)
+        pairs = np.flatnonzero(sizes == 2)
+        single_pos = np.array([subsets[u][0] for u in singles], dtype=np.int64)
+        pair_pos = np.array([subsets[u] for u in pairs], dtype=np.int64).reshape(-1, 2)
+        matrices = out[rows]
+        matrices[:] = 0.0
+        matrices[:, single_pos, single_pos] = block[:, singles]
+        halves = 0.5 * block[:, pairs]
+        matrices[:, pair_pos[:, 0], pair_pos[:, 1]] = halves
+        matrices[:, pair_pos[:, 1], pair_pos[:, 0]] = halves
+        off_diagonal = matrices.sum(axis=2) - matrices[:, diagonal, diagonal]
+        matrices[:, diagonal, diagonal] -= off_diagonal
+    return out

@@ -1,0 +1,47 @@
+"""Exceptions raised by shap_zero.
+
+Every error about user input subclasses :class:`ValueError` as well as
+:class:`ShapZeroError`, so callers can catch either.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ShapZeroError",
+    "InvalidParameterError",
+    "InvalidSequenceError",
+    "SketchFileError",
+    "ModelError",
+    "ModelOutputError",
+]
+
+
+class ShapZeroError(Exception):
+    """Base class of every exception raised on purpose by shap_zero."""
+
+
+class InvalidParameterError(ShapZeroError, ValueError):
+    """A parameter has the wrong type, shape or value.
+
+    The message names the parameter, what was expected and what was received.
+    """
+
+
+class InvalidSequenceError(ShapZeroError, ValueError):
+    """Sequences cannot be encoded: a symbol outside the alphabet, or unequal lengths.
+
+    The message names the index of the first offending sequence, and where it
+    applies the position and the symbol.
+    """
+
+
+class SketchFileError(ShapZeroError, ValueError):
+    """A saved sketch file is truncated, corrupted, foreign or from a newer format."""
+
+
+class ModelError(ShapZeroError, RuntimeError):
+    """The user's model raised while being queried; the original error is chained."""
+
+
+class ModelOutputError(ShapZeroError, ValueError):
+    """The user's model returned NaN, infinite, non-numeric or wrongly shaped outputs."""

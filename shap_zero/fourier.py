@@ -1,0 +1,650 @@
+"""The sparse q-ary Fourier sketch of a model, and its versioned file format.
+
+Convention (math.md section 1): with ``omega = exp(2 pi i / q)``,
+``f(x) = sum_k F[k] omega^<k, x>`` and ``F[k] = q^-n sum_x f(x) omega^-<k, x>``.
+"""
+
+from __future__ import annotations
+
+import datetime as _datetime
+import hashlib
+import io
+import json
+import os
+import zipfile
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+
+from shap_zero._kernels.spectrum import evaluate_spectrum
+from shap_zero._validation import check_codes
+from shap_zero._version import __version__
+from shap_zero.alphabet import Alphabet
+from shap_zero.exceptions import InvalidParameterError, SketchFileError
+
+__all__ = ["FourierSketch", "SpectrumArrays", "FORMAT_NAME", "FORMAT_VERSION"]
+
+#: Value of the ``format`` field in the JSON header of a saved sketch.
+FORMAT_NAME = "shap_zero.FourierSketch"
+#: Version of the file format written by :meth:`FourierSketch.save`.
+FORMAT_VERSION = 1
+#: The alphabet size is stored in uint8 frequency entries.
+MAX_Q = 255
+
+
+class SpectrumArrays(NamedTuple):
+    """The sketch in the plain-array layout the numba kernels take.
+
+    Term s has nonzero frequency entries ``term_pos[term_ptr[s]:term_ptr[s+1]]``
+    (sorted positions) with values ``term_val[...]``; its contribution to the model is
+    ``coef_re[s] * cos(2 pi phase / q) - coef_im[s] * sin(2 pi phase / q)`` where
+    ``phase = <k_s, x> mod q``.
+
+    Attributes
+    ----------
+    term_ptr : ndarray of shape (S + 1,), int64
+    term_pos : ndarray of shape (nnz,), int64
+    term_val : ndarray of shape (nnz,), int64
+    coef_re, coef_im : ndarray of shape (S,), float64
+        ``multiplicity * coefficient``, split into real and imaginary parts.
+    degrees : ndarray of shape (S,), int64
+    cos_table, sin_table : ndarray of shape (q,), float64
+    roots : ndarray of shape (q,), complex128
+        ``omega^j`` for j in 0..q-1.
+    """
+
+    term_ptr: np.ndarray
+    term_pos: np.ndarray
+    term_val: np.ndarray
+    coef_re: np.ndarray
+    coef_im: np.ndarray
+    degrees: np.ndarray
+    cos_table: np.ndarray
+    sin_table: np.ndarray
+    roots: np.ndarray
+
+
+def _roots_of_unity(q: int) -> np.ndarray:
+    angles = 2.0 * np.pi * np.arange(q) / q
+    roots = np.exp(1j * angles)
+    # Exact values where they are known, so that self-conjugate terms stay exactly real.
+    roots[0] = 1.0
+    if q % 2 == 0:
+        roots[q // 2] = -1.0
+    if q % 4 == 0:
+        roots[q // 4] = 1j
+        roots[3 * q // 4] = -1j
+    return roots
+
+
+def _lexicographic_min(rows_a: np.ndarray, rows_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise lexicographic minimum of two integer arrays of equal shape (S, n).
+
+    Returns the minimum rows and a boolean (S,) that is True where ``rows_a`` was
+    strictly larger (so the minimum came from ``rows_b``).
+    """
+    differs = rows_a != rows_b
+    first = np.argmax(differs, axis=1)
+    index = np.arange(rows_a.shape[0])
+    any_diff = differs[index, first]
+    b_smaller = any_diff & (rows_b[index, first] < rows_a[index, first])
+    return np.where(b_smaller[:, None], rows_b, rows_a), b_smaller
+
+
+def _json_ready(value: Any, where: str) -> Any:
+    """Convert numpy scalars and arrays inside metadata to JSON types, or raise."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidParameterError(
+                    f"metadata keys must be strings; got {key!r} of type {type(key).__name__} at {where}"
+                )
+            out[key] = _json_ready(item, f"{where}[{key!r}]")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist(), where)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise InvalidParameterError(
+        f"metadata must hold only JSON types (str, int, float, bool, None, lists, dicts); "
+        f"got {type(value).__name__} at {where}"
+    )
+
+
+class FourierSketch:
+    """A sparse q-ary Fourier representation of a real-valued sequence model.
+
+    The sketch represents the real function
+
+    .. math:: f(x) = \\mathrm{Re} \\sum_{s} F_s\\, \\omega^{\\langle k_s, x \\rangle},
+              \\qquad \\omega = e^{2\\pi i / q}.
+
+    For a real model, ``F[-k] = conj(F[k])``, and taking the real part changes nothing;
+    for estimates that are only approximately conjugate it symmetrises them.
+
+    On construction the spectrum is put in a canonical form: every conjugate pair
+    ``{k, -k mod q}`` is stored once, under its lexicographically smaller member, with
+    the full-spectrum coefficient ``F[k]`` of that member; self-conjugate frequencies
+    (all entries 0 or q/2) hold real coefficients; duplicate frequencies are merged;
+    exact zeros are dropped; and the zero frequency, which holds the mean of ``f`` under
+    the uniform distribution, is always the first term. Terms are sorted by degree,
+    then lexicographically.
+
+    Parameters
+    ----------
+    frequencies : array-like of shape (S, n), integers in 0..q-1
+        The frequencies ``k_s``.
+    coefficients : array-like of shape (S,), complex or real
+        The coefficients ``F_s``.
+    q : int
+        Alphabet size, 2..255.
+    alphabet : Alphabet, optional
+        The symbols behind the codes 0..q-1. Needed to pass sequences as strings; saved
+        with the sketch so that codes keep their meaning.
+    spectrum : {"full", "half"}, default "full"
+        ``"full"``: the coefficients are entries of a full spectrum (as returned by a
+        dense FFT, or by a decoder that estimates k and -k separately), and the sketch
+        is the real part of their sum. ``"half"``: each listed frequency that is not
+        self-conjugate stands for itself and its conjugate partner, i.e. contributes
+        ``2 Re(F_s omega^<k_s, x>)``.
+    metadata : dict, optional
+        JSON-serialisable provenance (e.g. ``n_queries``, ``random_state``, ``params``,
+        ``method``). ``library_version`` and ``created`` are added when missing.
+
+    Attributes
+    ----------
+    frequencies : ndarray of shape (S, n), uint8
+        Canonical representatives, read-only.
+    coefficients : ndarray of shape (S,), complex128
+        Their full-spectrum coefficients, read-only.
+    n, q, alphabet, metadata
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from shap_zero import FourierSketch, DNA
+    >>> sketch = FourierSketch([[0, 0, 0], [1, 0, 0], [3, 0, 0]], [0.5, 1.0, 1.0], q=4, alphabet=DNA)
+    >>> sketch.n_terms  # the pair {k, -k} is stored once
+    2
+    >>> sketch.predict(["AAA", "CAA", "GAA"]).round(6)
+    array([ 2.5,  0.5, -1.5])
+    """
+
+    def __init__(
+        self,
+        frequencies: Any,
+        coefficients: Any,
+        q: int,
+        alphabet: Alphabet | None = None,
+        *,
+        spectrum: Literal["full", "half"] = "full",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        q = self._check_q(q)
+        if alphabet is not None:
+            if not isinstance(alphabet, Alphabet):
+                raise InvalidParameterError(
+                    f"alphabet must be a shap_zero.Alphabet or None; got {type(alphabet).__name__}"
+                )
+            if alphabet.q != q:
+                raise InvalidParameterError(
+                    f"alphabet {alphabet.name!r} has {alphabet.q} symbols but q={q}"
+                )
+        if spectrum not in ("full", "half"):
+            raise InvalidParameterError(f"spectrum must be 'full' or 'half'; got {spectrum!r}")
+        freqs = self._check_frequencies(frequencies, q)
+        coefs = self._check_coefficients(coefficients, freqs.shape[0])
+        self._q = q
+        self._alphabet = alphabet
+        self._frequencies, self._coefficients = self._canonical_form(freqs, coefs, q, spectrum)
+        self._metadata = self._complete_metadata(metadata)
+        self._arrays: SpectrumArrays | None = None
+
+    # ------------------------------------------------------------------ validation
+    @staticmethod
+    def _check_q(q: Any) -> int:
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)):
+            raise InvalidParameterError(f"q must be an integer in 2..{MAX_Q}; got {q!r}")
+        if not 2 <= int(q) <= MAX_Q:
+            raise InvalidParameterError(f"q must be an integer in 2..{MAX_Q}; got {q}")
+        return int(q)
+
+    @staticmethod
+    def _check_frequencies(frequencies: Any, q: int) -> np.ndarray:
+        freqs = np.asarray(frequencies)
+        if freqs.ndim != 2:
+            raise InvalidParameterError(
+                f"frequencies must be a 2-D array of shape (S, n); got {freqs.ndim} dimension(s) "
+                f"with shape {freqs.shape}"
+            )
+        if freqs.shape[1] == 0:
+            raise InvalidParameterError("frequencies must have at least one position (n >= 1); got n=0")
+        if freqs.size and not np.issubdtype(freqs.dtype, np.integer):
+            raise InvalidParameterError(
+                f"frequencies must hold integers in 0..{q - 1}; got dtype {freqs.dtype}"
+            )
+        if freqs.size:
+            bad = (freqs < 0) | (freqs >= q)
+            if bad.any():
+                row, col = np.argwhere(bad)[0]
+                raise InvalidParameterError(
+                    f"frequencies must hold integers in 0..{q - 1}; row {row} has {freqs[row, col]} "
+                    f"at position {col}"
+                )
+        return freqs.astype(np.int64)
+
+    @staticmethod
+    def _check_coefficients(coefficients: Any, n_terms: int) -> np.ndarray:
+        coefs = np.asarray(coefficients)
+        if coefs.ndim != 1 or coefs.shape[0] != n_terms:
+            raise InvalidParameterError(
+                f"coefficients must have shape ({n_terms},) to match frequencies; got {coefs.shape}"
+            )
+        if coefs.size and not (
+            np.issubdtype(coefs.dtype, np.number) and not np.issubdtype(coefs.dtype, np.bool_)
+        ):
+            raise InvalidParameterError(f"coefficients must be numbers; got dtype {coefs.dtype}")
+        coefs = coefs.astype(np.complex128)
+        finite = np.isfinite(coefs)
+        if not finite.all():
+            first = int(np.argmin(finite))
+            raise InvalidParameterError(
+                f"coefficients must be finite; coefficient {first} is {coefs[first]}"
+            )
+        return coefs
+
+    @staticmethod
+    def _canonical_form(
+        freqs: np.ndarray, coefs: np.ndarray, q: int, spectrum: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = freqs.shape[1]
+        negated = (-freqs) % q
+        representatives, flipped = _lexicographic_min(freqs, negated)
+        self_conjugate = (freqs == negated).all(axis=1)
+        if spectrum == "half":
+            coefs = np.where(self_conjugate, coefs, 2.0 * coefs)
+        # Re(F w_{-r}) = Re(conj(F) w_r): move every term onto its representative.
+        coefs = np.where(flipped, np.conj(coefs), coefs)
+        zero = np.zeros((1, n), dtype=np.int64)
+        representatives = np.concatenate([zero, representatives])
+        coefs = np.concatenate([[0.0 + 0.0j], coefs])
+        unique, inverse = np.unique(representatives, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        merged = np.bincount(inverse, weights=coefs.real, minlength=len(unique)) + 1j * np.bincount(
+            inverse, weights=coefs.imag, minlength=len(unique)
+        )
+        unique_self_conjugate = (unique == (-unique) % q).all(axis=1)
+        # Self-conjugate terms are real; a pair contributes Re(H w) = 2 Re((H/2) w).
+        merged = np.where(unique_self_conjugate, merged.real + 0j, merged / 2.0)
+        degrees = np.count_nonzero(unique, axis=1)
+        keep = (merged != 0) | (degrees == 0)
+        unique, merged, degrees = unique[keep], merged[keep], degrees[keep]
+        order = np.argsort(degrees, kind="stable")  # np.unique already sorted rows
+        frequencies = np.ascontiguousarray(unique[order].astype(np.uint8))
+        coefficients = np.ascontiguousarray(merged[order])
+        frequencies.setflags(write=False)
+        coefficients.setflags(write=False)
+        return frequencies, coefficients
+
+    @staticmethod
+    def _complete_metadata(metadata: dict[str, Any] | None) -> dict[str, Any]:
+        if metadata is None:
+            metadata = {}
+        if not isinstance(metadata, dict):
+            raise InvalidParameterError(f"metadata must be a dict or None; got {type(metadata).__name__}")
+        clean = _json_ready(metadata, "metadata")
+        clean.setdefault("library_version", __version__)
+        clean.setdefault("created", _datetime.datetime.now(_datetime.timezone.utc).isoformat(timespec="seconds"))
+        clean.setdefault("method", "user")
+        return clean
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def frequencies(self) -> np.ndarray:
+        """ndarray of shape (S, n), uint8: canonical frequency representatives."""
+        return self._frequencies
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """ndarray of shape (S,), complex128: full-spectrum coefficients of the representatives."""
+        return self._coefficients
+
+    @property
+    def n(self) -> int:
+        """Sequence length."""
+        return int(self._frequencies.shape[1])
+
+    @property
+    def q(self) -> int:
+        """Alphabet size."""
+        return self._q
+
+    @property
+    def alphabet(self) -> Alphabet | None:
+        """The alphabet of the codes, if known."""
+        return self._alphabet
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Provenance: a copy of the JSON metadata dict."""
+        return json.loads(json.dumps(self._metadata))
+
+    @property
+    def n_terms(self) -> int:
+        """Number of canonical terms S (conjugate pairs counted once)."""
+        return int(self._frequencies.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_terms
+
+    @property
+    def degrees(self) -> np.ndarray:
+        """ndarray of shape (S,), int64: number of nonzero entries of each frequency."""
+        return np.count_nonzero(self._frequencies, axis=1).astype(np.int64)
+
+    @property
+    def max_degree(self) -> int:
+        """Largest degree of a term (0 for a constant sketch)."""
+        return int(self.degrees.max(initial=0))
+
+    @property
+    def self_conjugate(self) -> np.ndarray:
+        """ndarray of shape (S,), bool: terms with k = -k mod q (entries 0 or q/2)."""
+        freqs = self._frequencies.astype(np.int64)
+        return (freqs == (-freqs) % self._q).all(axis=1)
+
+    @property
+    def multiplicity(self) -> np.ndarray:
+        """ndarray of shape (S,), int64: 1 for self-conjugate terms, 2 for conjugate pairs."""
+        return np.where(self.self_conjugate, 1, 2).astype(np.int64)
+
+    @property
+    def n_fourier_coefficients(self) -> int:
+        """Number of nonzero coefficients of the full spectrum (pairs counted twice)."""
+        nonzero = self._coefficients != 0
+        return int(self.multiplicity[nonzero].sum())
+
+    @property
+    def mean(self) -> float:
+        """Mean of f over all q^n sequences: the zero-frequency coefficient."""
+        return float(self._coefficients[0].real)
+
+    @property
+    def variance(self) -> float:
+        """Variance of f over uniform random sequences, ``sum_{k != 0} |F[k]|^2``."""
+        power = self.multiplicity * np.abs(self._coefficients) ** 2
+        return float(power[1:].sum())
+
+    def full_spectrum(self) -> tuple[np.ndarray, np.ndarray]:
+        """Expand the canonical form into the full conjugate-symmetric spectrum.
+
+        Returns
+        -------
+        frequencies : ndarray of shape (S', n), uint8
+        coefficients : ndarray of shape (S',), complex128
+            With ``F[-k] = conj(F[k])`` for every pair.
+        """
+        pairs = ~self.self_conjugate
+        partners = ((-self._frequencies[pairs].astype(np.int64)) % self._q).astype(np.uint8)
+        frequencies = np.concatenate([self._frequencies, partners])
+        coefficients = np.concatenate([self._coefficients, np.conj(self._coefficients[pairs])])
+        return frequencies, coefficients
+
+    def spectrum_arrays(self) -> SpectrumArrays:
+        """The sketch in the plain-array layout of the numba kernels (cached)."""
+        if self._arrays is None:
+            freqs = self._frequencies
+            rows, positions = np.nonzero(freqs)  # row-major: positions sorted within a row
+            degrees = np.count_nonzero(freqs, axis=1).astype(np.int64)
+            term_ptr = np.zeros(freqs.shape[0] + 1, dtype=np.int64)
+            np.cumsum(degrees, out=term_ptr[1:])
+            weighted = self.multiplicity * self._coefficients
+            roots = _roots_of_unity(self._q)
+            self._arrays = SpectrumArrays(
+                term_ptr=term_ptr,
+                term_pos=positions.astype(np.int64),
+                term_val=freqs[rows, positions].astype(np.int64),
+                coef_re=np.ascontiguousarray(weighted.real),
+                coef_im=np.ascontiguousarray(weighted.imag),
+                degrees=degrees,
+                cos_table=np.ascontiguousarray(roots.real),
+                sin_table=np.ascontiguousarray(roots.imag),
+                roots=roots,
+            )
+        return self._arrays
+
+    # ------------------------------------------------------------------ evaluation
+    def encode(self, X: Any, name: str = "X") -> np.ndarray:
+        """Turn sequences (strings with the sketch's alphabet, or codes) into codes.
+
+        Parameters
+        ----------
+        X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+        name : str
+            Argument name used in error messages.
+
+        Returns
+        -------
+        ndarray of shape (N, n), uint8, C-contiguous
+        """
+        if self._alphabet is not None:
+            return self._alphabet.encode(X, length=self.n, name=name)
+        if isinstance(X, (str, bytes)) or (
+            isinstance(X, (list, tuple)) and len(X) > 0 and isinstance(X[0], (str, bytes))
+        ):
+            raise InvalidParameterError(
+                f"{name}: this sketch has no alphabet, so sequences must be integer codes in "
+                f"0..{self._q - 1}; got strings. Pass alphabet=... when building the sketch."
+            )
+        return check_codes(X, q=self._q, n=self.n, name=name)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Evaluate the sketch.
+
+        Parameters
+        ----------
+        X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+
+        Returns
+        -------
+        ndarray of shape (N,), float64
+        """
+        codes = self.encode(X)
+        arrays = self.spectrum_arrays()
+        out = np.empty(codes.shape[0], dtype=np.float64)
+        evaluate_spectrum(
+            codes,
+            arrays.term_ptr,
+            arrays.term_pos,
+            arrays.term_val,
+            arrays.coef_re,
+            arrays.coef_im,
+            arrays.cos_table,
+            arrays.sin_table,
+            out,
+        )
+        return out
+
+    def __call__(self, X: Any) -> np.ndarray:
+        """Alias of :meth:`predict`, so a sketch can stand in for the model it approximates."""
+        return self.predict(X)
+
+    def top(self, count: int = 10) -> list[tuple[str, complex]]:
+        """The ``count`` largest terms by power, as readable (frequency, coefficient) pairs.
+
+        Frequencies are written as ``"pos3=2, pos7=1"`` (1-based positions, frequency
+        values); the zero frequency is ``"mean"``.
+        """
+        power = self.multiplicity * np.abs(self._coefficients) ** 2
+        order = np.argsort(-power[1:], kind="stable")[:count] + 1
+        out = []
+        for s in order:
+            entries = [f"pos{i + 1}={v}" for i, v in enumerate(self._frequencies[s]) if v]
+            out.append((", ".join(entries), complex(self._coefficients[s])))
+        return out
+
+    def __repr__(self) -> str:
+        alphabet = self._alphabet.name if self._alphabet is not None else None
+        return (
+            f"FourierSketch(n={self.n}, q={self.q}, alphabet={alphabet!r}, terms={self.n_terms}, "
+            f"fourier_coefficients={self.n_fourier_coefficients}, max_degree={self.max_degree})"
+        )
+
+    # ------------------------------------------------------------------ file format
+    def _checksum(self) -> str:
+        digest = hashlib.sha256()
+        digest.update(np.ascontiguousarray(self._frequencies).tobytes())
+        digest.update(np.ascontiguousarray(self._coefficients).tobytes())
+        return digest.hexdigest()
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the sketch to ``path`` in the shap_zero sketch format (version 1).
+
+        The file is a NumPy ``.npz`` archive (written exactly at ``path``, no suffix is
+        added) with three members and no pickled objects:
+
+        - ``header``: UTF-8 JSON as a uint8 array, with ``format``
+          ("shap_zero.FourierSketch"), ``format_version`` (1), ``library_version``,
+          ``n``, ``q``, ``n_terms``, ``alphabet`` (symbols, name, case_sensitive, or
+          null), ``metadata`` and ``sha256`` (of the two arrays' bytes);
+        - ``frequencies``: uint8 (S, n), canonical representatives;
+        - ``coefficients``: complex128 (S,).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        """
+        header = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "library_version": __version__,
+            "n": self.n,
+            "q": self.q,
+            "n_terms": self.n_terms,
+            "alphabet": None if self._alphabet is None else self._alphabet.to_dict(),
+            "metadata": self._metadata,
+            "sha256": self._checksum(),
+        }
+        header_bytes = np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            header=header_bytes,
+            frequencies=np.ascontiguousarray(self._frequencies),
+            coefficients=np.ascontiguousarray(self._coefficients),
+        )
+        with open(path, "wb") as handle:
+            handle.write(buffer.getvalue())
+
+    @staticmethod
+    def _parse_header(header_bytes: np.ndarray, path: str) -> dict[str, Any]:
+        try:
+            header = json.loads(header_bytes.tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SketchFileError(f"{path}: corrupted sketch header ({error})") from error
+        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+            found = header.get("format") if isinstance(header, dict) else type(header).__name__
+            raise SketchFileError(f"{path}: not a shap_zero sketch (format {found!r}, expected {FORMAT_NAME!r})")
+        return header
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> FourierSketch:
+        """Read a sketch written by :meth:`save`, without unpickling anything.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        FourierSketch
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no file at ``path``.
+        SketchFileError
+            If the file is truncated or corrupted, is not a shap_zero sketch, or was
+            written by a newer format version.
+        """
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        except IsADirectoryError as error:
+            raise SketchFileError(f"{path}: is a directory, not a sketch file") from error
+        if not raw.startswith(b"PK"):
+            raise SketchFileError(
+                f"{path}: not a shap_zero sketch file (expected an .npz archive written by "
+                "FourierSketch.save)"
+            )
+        try:
+            with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
+                members = set(archive.files)
+                if "header" not in members:
+                    raise SketchFileError(
+                        f"{path}: an .npz archive but not a shap_zero sketch (no 'header' member; "
+                        f"members: {sorted(members)})"
+                    )
+                header = cls._parse_header(archive["header"], path)
+                missing = {"frequencies", "coefficients"} - members
+                if missing:
+                    raise SketchFileError(f"{path}: corrupted sketch file, missing members {sorted(missing)}")
+                frequencies = archive["frequencies"]
+                coefficients = archive["coefficients"]
+        except SketchFileError:
+            raise
+        except Exception as error:  # BadZipFile, zlib.error, EOFError, ValueError ...
+            raise SketchFileError(f"{path}: truncated or corrupted sketch file ({error!r})") from error
+        version = header.get("format_version")
+        if not isinstance(version, int) or version < 1:
+            raise SketchFileError(f"{path}: corrupted sketch header (format_version {version!r})")
+        if version > FORMAT_VERSION:
+            raise SketchFileError(
+                f"{path}: written in sketch format version {version} by shap_zero "
+                f"{header.get('library_version')}; this shap_zero ({__version__}) reads versions "
+                f"up to {FORMAT_VERSION}. Upgrade shap_zero to load it."
+            )
+        try:
+            n, q, n_terms = int(header["n"]), int(header["q"]), int(header["n_terms"])
+            alphabet = None if header["alphabet"] is None else Alphabet.from_dict(header["alphabet"])
+            metadata = dict(header["metadata"])
+            checksum = str(header["sha256"])
+            q = cls._check_q(q)
+            if alphabet is not None and alphabet.q != q:
+                raise ValueError(f"alphabet of {alphabet.q} symbols for q={q}")
+        except (KeyError, TypeError, ValueError) as error:
+            raise SketchFileError(f"{path}: corrupted sketch header ({error!r})") from error
+        if (
+            frequencies.dtype != np.uint8
+            or coefficients.dtype != np.complex128
+            or frequencies.shape != (n_terms, n)
+            or coefficients.shape != (n_terms,)
+        ):
+            raise SketchFileError(
+                f"{path}: corrupted sketch file: arrays {frequencies.dtype}{frequencies.shape} and "
+                f"{coefficients.dtype}{coefficients.shape} do not match the header (n={n}, terms={n_terms})"
+            )
+        sketch = cls.__new__(cls)
+        sketch._q = q
+        sketch._alphabet = alphabet
+        frequencies = np.ascontiguousarray(frequencies)
+        coefficients = np.ascontiguousarray(coefficients)
+        frequencies.setflags(write=False)
+        coefficients.setflags(write=False)
+        sketch._frequencies = frequencies
+        sketch._coefficients = coefficients
+        sketch._metadata = metadata
+        sketch._arrays = None
+        if sketch._checksum() != checksum:
+            raise SketchFileError(f"{path}: corrupted sketch file (checksum mismatch)")
+        return sketch
