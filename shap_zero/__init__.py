@@ -1,1 +1,61 @@
-"""shap_zero: Shapley values and interactions of sequence models from a sparse Fourier sketch."""
+"""shap_zero: Shapley values and interactions of sequence models from a sparse Fourier sketch.
+
+A model of sequences of length n over q symbols is summarised once by a sparse q-ary
+Fourier sketch; Shapley values and interaction indices of any number of sequences then
+follow in closed form.
+
+>>> import shap_zero as sz
+>>> sketch = sz.random_sparse_sketch(8, 4, 10, alphabet=sz.DNA, random_state=0)
+>>> values = sz.shapley_values(sketch, ["ACGTACGT", "TTTTAAAA"])
+>>> values.shape
+(2, 8)
+"""
+
+from shap_zero._version import __version__
+from shap_zero.alphabet import DNA, PROTEIN, RNA, Alphabet
+from shap_zero.attribution import (
+    INDEX_NAMES,
+    Background,
+    Interactions,
+    expected_value,
+    interaction_values,
+    mobius_coefficients,
+    shap_interaction_values,
+    shapley_values,
+)
+from shap_zero.exceptions import (
+    InvalidParameterError,
+    InvalidSequenceError,
+    ModelError,
+    ModelOutputError,
+    ShapZeroError,
+    SketchFileError,
+)
+from shap_zero.exact import exact_sketch
+from shap_zero.fourier import FourierSketch
+from shap_zero.synthetic import random_sparse_sketch
+
+__all__ = [
+    "__version__",
+    "Alphabet",
+    "DNA",
+    "RNA",
+    "PROTEIN",
+    "FourierSketch",
+    "exact_sketch",
+    "random_sparse_sketch",
+    "Background",
+    "Interactions",
+    "INDEX_NAMES",
+    "expected_value",
+    "shapley_values",
+    "shap_interaction_values",
+    "mobius_coefficients",
+    "interaction_values",
+    "ShapZeroError",
+    "InvalidParameterError",
+    "InvalidSequenceError",
+    "SketchFileError",
+    "ModelError",
+    "ModelOutputError",
+]

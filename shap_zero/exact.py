@@ -1,7 +1,12 @@
-"""Brute-force oracle: Shapley values and interaction indices by exhaustive enumeration.
+"""Exact computation by enumeration: the dense Fourier sketch and the brute-force oracle.
 
-This module is the slow, obviously-correct twin of shap_zero's Fourier-based
-fast paths. It never looks at a Fourier spectrum. Instead it
+Two things live here, both limited to small n because they enumerate everything:
+
+* :func:`exact_sketch` queries a model on all q^n sequences and returns its exact
+  (dense) Fourier transform as a :class:`~shap_zero.fourier.FourierSketch`, the
+  exact baseline any learned sketch is compared with;
+* the brute-force oracle below, the slow, obviously-correct twin of shap_zero's
+  Fourier-based fast paths. It never looks at a Fourier spectrum. Instead it
 
 1. evaluates the model on every completion that the background distribution
    can produce, to tabulate the interventional value function
@@ -37,9 +42,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from shap_zero.exceptions import InvalidParameterError
+from shap_zero.alphabet import Alphabet
+from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
+from shap_zero.fourier import FourierSketch
+from shap_zero.models import DEFAULT_BATCH_SIZE, query_model
 
 __all__ = [
+    "exact_sketch",
     "INDEX_NAMES",
     "MAX_DENSE_SIZE",
     "MAX_MODEL_EVALUATIONS",
@@ -148,9 +157,7 @@ def _check_real_array(array: object, name: str) -> np.ndarray:
     """
     arr = np.asarray(array)
     if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.integer)
-        or np.issubdtype(arr.dtype, np.floating)
-        or arr.dtype == np.bool_
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating) or arr.dtype == np.bool_
     ):
         raise InvalidParameterError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     arr = arr.astype(np.float64)
@@ -188,13 +195,10 @@ def _check_codes(array: object, name: str, q: int, ndim: int, n: int | None = No
         raise InvalidParameterError(f"{name} must be non-empty, got shape {arr.shape}")
     if not np.issubdtype(arr.dtype, np.integer):
         # Silent rounding of float codes would hide caller bugs.
-        raise InvalidParameterError(
-            f"{name} must be an integer array of symbol codes, got dtype {arr.dtype}"
-        )
+        raise InvalidParameterError(f"{name} must be an integer array of symbol codes, got dtype {arr.dtype}")
     if n is not None and arr.shape[-1] != n:
         raise InvalidParameterError(
-            f"{name} must have sequence length n={n} (from the background), "
-            f"got shape {arr.shape}"
+            f"{name} must have sequence length n={n} (from the background), got shape {arr.shape}"
         )
     if arr.min() < 0 or arr.max() >= q:
         raise InvalidParameterError(
@@ -229,15 +233,12 @@ def _check_background(weights: object, probs: object, q: int) -> tuple[np.ndarra
         raise InvalidParameterError(f"probs must have shape (B, n, q), got shape {p.shape}")
     if p.shape[0] != w.shape[0]:
         raise InvalidParameterError(
-            f"probs must have one component per weight: weights has B={w.shape[0]}, "
-            f"probs has shape {p.shape}"
+            f"probs must have one component per weight: weights has B={w.shape[0]}, probs has shape {p.shape}"
         )
     if p.shape[1] < 1:
         raise InvalidParameterError(f"probs must have at least one position, got shape {p.shape}")
     if p.shape[2] != q:
-        raise InvalidParameterError(
-            f"probs must have last axis of length q={q}, got shape {p.shape}"
-        )
+        raise InvalidParameterError(f"probs must have last axis of length q={q}, got shape {p.shape}")
     if np.any(w < 0):
         raise InvalidParameterError(f"weights must be nonnegative, got minimum {w.min()}")
     if abs(w.sum() - 1.0) > _SUM_TOLERANCE:
@@ -403,9 +404,7 @@ def product_background(frequencies: object) -> tuple[np.ndarray, np.ndarray]:
     """
     freq = _check_real_array(frequencies, "frequencies")
     if freq.ndim != 2 or freq.shape[0] < 1:
-        raise InvalidParameterError(
-            f"frequencies must have shape (n, q) with n >= 1, got shape {freq.shape}"
-        )
+        raise InvalidParameterError(f"frequencies must have shape (n, q) with n >= 1, got shape {freq.shape}")
     q = freq.shape[1]
     if q < 2 or q > MAX_ALPHABET:
         raise InvalidParameterError(
@@ -537,19 +536,57 @@ class _BatchedExpectation:
             )
 
     def _call_model(self, batch: np.ndarray) -> np.ndarray:
-        """Call the model on one batch and check that it returned ``(M,)`` finite reals."""
-        out = np.asarray(self._f(batch))
+        """Call the model on one batch and check that it returned ``M`` finite reals.
+
+        Parameters
+        ----------
+        batch : ndarray of shape (M, n), uint8
+            Model inputs.
+
+        Returns
+        -------
+        ndarray of shape (M,), float64
+            Model outputs; an output of shape ``(M, 1)`` is accepted and flattened.
+
+        Raises
+        ------
+        ModelError
+            If the model raises (the original exception is chained).
+        ModelOutputError
+            If the output is not ``M`` finite real numbers.
+        """
+        try:
+            raw = self._f(batch)
+        except Exception as error:
+            raise ModelError(
+                f"f raised on a batch of {batch.shape[0]} sequences: {type(error).__name__}: {error}"
+            ) from error
+        try:
+            out = np.asarray(raw)
+        except Exception as error:  # ragged lists and foreign objects
+            raise ModelOutputError(f"f must return an array of numbers, got {type(raw).__name__}") from error
+        if out.dtype == object or not (
+            np.issubdtype(out.dtype, np.integer)
+            or np.issubdtype(out.dtype, np.floating)
+            or out.dtype == np.bool_
+        ):
+            raise ModelOutputError(f"f must return real numbers, got dtype {out.dtype}")
+        # A single-output model may return a column; anything wider is a multi-output
+        # model, which the oracle does not support.
+        if out.shape == (batch.shape[0], 1):
+            out = out[:, 0]
         if out.shape != (batch.shape[0],):
-            raise InvalidParameterError(
-                f"f must return an array of shape (M,) for an input of shape (M, n); "
+            raise ModelOutputError(
+                f"f must return an array of shape (M,) or (M, 1) for an input of shape (M, n); "
                 f"got shape {out.shape} for input shape {batch.shape}"
             )
-        if not (np.issubdtype(out.dtype, np.integer) or np.issubdtype(out.dtype, np.floating)
-                or out.dtype == np.bool_):
-            raise InvalidParameterError(f"f must return real numbers, got dtype {out.dtype}")
         out = out.astype(np.float64)
         if not np.all(np.isfinite(out)):
-            raise InvalidParameterError("f must return finite values, got NaN or infinity")
+            bad = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise ModelOutputError(
+                f"f must return finite values, got {out[bad]} for row {bad} of a batch of "
+                f"{batch.shape[0]} sequences"
+            )
         return out
 
 
@@ -591,9 +628,7 @@ def _count_model_evaluations(weights: np.ndarray, probs: np.ndarray) -> int:
     """
     support_sizes = np.count_nonzero(probs > 0, axis=2)
     return sum(
-        math.prod(1 + int(s) for s in support_sizes[b])
-        for b in range(weights.shape[0])
-        if weights[b] > 0
+        math.prod(1 + int(s) for s in support_sizes[b]) for b in range(weights.shape[0]) if weights[b] > 0
     )
 
 
@@ -617,7 +652,8 @@ def value_function(
     Parameters
     ----------
     f : callable
-        Model: takes a ``uint8`` array of shape ``(M, n)`` and returns ``M`` real numbers.
+        Model: takes a ``uint8`` array of shape ``(M, n)`` and returns ``M`` real numbers
+        (shape ``(M,)`` or ``(M, 1)``).
     x : array_like of shape (n,), integer
         Query sequence, codes in ``0..q-1``.
     weights : array_like of shape (B,)
@@ -635,9 +671,12 @@ def value_function(
     Raises
     ------
     InvalidParameterError
-        On invalid inputs, ``n > MAX_ORACLE_N``, more than
-        :data:`MAX_MODEL_EVALUATIONS` required model calls, or a model output
-        that is not ``(M,)`` finite real numbers.
+        On invalid inputs, ``n > MAX_ORACLE_N``, or more than
+        :data:`MAX_MODEL_EVALUATIONS` required model calls.
+    ModelError
+        If ``f`` raises; the original exception is chained.
+    ModelOutputError
+        If ``f`` returns anything but ``M`` finite real numbers (shape ``(M,)`` or ``(M, 1)``).
     """
     if not callable(f):
         raise InvalidParameterError(f"f must be callable, got {type(f).__name__}")
@@ -801,10 +840,7 @@ def _sii(v: np.ndarray, n: int, sizes: np.ndarray, t_mask: int) -> float:
     t = int(sizes[t_mask])
     s_masks = _submasks((2**n - 1) & ~t_mask)
     weight_by_size = np.array(
-        [
-            math.factorial(n - s - t) * math.factorial(s) / math.factorial(n - t + 1)
-            for s in range(n - t + 1)
-        ]
+        [math.factorial(n - s - t) * math.factorial(s) / math.factorial(n - t + 1) for s in range(n - t + 1)]
     )
     return float(np.sum(weight_by_size[sizes[s_masks]] * _discrete_derivative(v, sizes, t_mask, s_masks)))
 
@@ -1058,6 +1094,98 @@ def brute_force_interactions(
     _check_index(index)
     _check_order(order, p.shape[1])
     return [
-        interaction_index_from_game(value_function(f, x, weights, probs, q), index, order)
-        for x in queries
+        interaction_index_from_game(value_function(f, x, weights, probs, q), index, order) for x in queries
     ]
+
+
+# ---------------------------------------------------------------------------
+# The dense (exact) Fourier sketch
+# ---------------------------------------------------------------------------
+
+
+def exact_sketch(
+    model: Callable[[np.ndarray], object],
+    *,
+    seq_length: int,
+    alphabet: Alphabet | int,
+    output: int | None = None,
+    tolerance: float = 1e-12,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: bool = False,
+) -> FourierSketch:
+    """The exact Fourier sketch of a model, from its outputs on all q^n sequences.
+
+    .. math:: F[k] = q^{-n} \\sum_x f(x)\\, \\omega^{-\\langle k, x \\rangle}
+
+    computed with ``numpy.fft.fftn`` over n axes of size q. Feasible for q^n up to
+    :data:`MAX_DENSE_SIZE` (n = 11 at q = 4); the model is queried q^n times.
+
+    Parameters
+    ----------
+    model : callable
+        Takes uint8 codes of shape (M, n) and returns M numbers, or (M, m).
+    seq_length : int
+        Sequence length n.
+    alphabet : Alphabet or int
+        The alphabet (attached to the sketch) or just its size q.
+    output : int, optional
+        Which output column to sketch when the model returns several.
+    tolerance : float, default 1e-12
+        Coefficients with ``|F[k]| <= tolerance * max |F|`` are dropped as FFT
+        round-off; 0 keeps every nonzero coefficient.
+    batch_size : int
+        Sequences per model call.
+    progress : bool
+        Show a progress bar over model queries.
+
+    Returns
+    -------
+    FourierSketch
+        With ``metadata`` holding ``method="exact"`` and ``n_queries=q**n``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If q^n is above :data:`MAX_DENSE_SIZE`, or the model has several outputs and
+        ``output`` is not given.
+    ModelError, ModelOutputError
+        If the model raises or returns NaN, infinite or wrongly shaped outputs.
+    """
+    if isinstance(alphabet, Alphabet):
+        q, attached = alphabet.q, alphabet
+    else:
+        q, attached = _check_q(alphabet), None
+    n = _check_int(seq_length, "seq_length", 1)
+    if q**n > MAX_DENSE_SIZE:
+        raise InvalidParameterError(
+            f"exact_sketch needs q**n = {q}**{n} = {q**n} model queries; at most MAX_DENSE_SIZE = "
+            f"{MAX_DENSE_SIZE} are allowed. Learn a sparse sketch with the q-SFT engine instead."
+        )
+    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
+        raise InvalidParameterError(f"tolerance must be a number >= 0; got {tolerance!r}")
+    codes = all_sequences(n, q)
+    outputs = query_model(model, codes, batch_size=batch_size, progress=progress, description="exact sketch")
+    n_outputs = outputs.shape[1]
+    if output is None:
+        if n_outputs != 1:
+            raise InvalidParameterError(
+                f"the model returns {n_outputs} outputs; pass output=0..{n_outputs - 1} to choose one"
+            )
+        column = 0
+    else:
+        column = _check_int(output, "output", 0, n_outputs - 1)
+    spectrum = np.fft.fftn(outputs[:, column].reshape((q,) * n)) / q**n
+    spectrum = spectrum.reshape(-1)
+    largest = float(np.abs(spectrum).max(initial=0.0))
+    keep = np.abs(spectrum) > tolerance * largest
+    return FourierSketch(
+        codes[keep],
+        spectrum[keep],
+        q,
+        attached,
+        metadata={
+            "method": "exact",
+            "n_queries": int(q**n),
+            "params": {"seq_length": n, "q": q, "output": column, "tolerance": float(tolerance)},
+        },
+    )

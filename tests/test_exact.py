@@ -2,7 +2,9 @@
 
 The oracle is checked three ways: against hand-worked numbers, against
 shapiq's ``ExactComputer`` (an independent implementation of every index), and
-against the axioms the indices satisfy.
+against the axioms the indices satisfy. Random tests draw from
+``np.random.default_rng([seed, <test-specific key>])`` with the ``seed`` fixture of
+``conftest.py`` (env ``SHAP_ZERO_TEST_SEED``) and must pass for any seed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from shapiq import ExactComputer
 
 from shap_zero.exact import (
     INDEX_NAMES,
@@ -32,7 +33,7 @@ from shap_zero.exact import (
     uniform_background,
     value_function,
 )
-from shap_zero.exceptions import InvalidParameterError
+from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 
 BACKGROUND_KINDS = ("uniform", "product", "reference", "sequence_set")
 
@@ -48,7 +49,9 @@ ATOL_FSII_SHAPIQ = 1e-6
 # ---------------------------------------------------------------------------
 
 
-def lookup_model(rng: np.random.Generator, n: int, q: int) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+def lookup_model(
+    rng: np.random.Generator, n: int, q: int
+) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
     """A random model given as a lookup table over all q**n sequences (row order of all_sequences)."""
     table = rng.normal(size=q**n)
     place_values = q ** np.arange(n - 1, -1, -1, dtype=np.int64)
@@ -84,7 +87,9 @@ def sequence_probabilities(weights: np.ndarray, probs: np.ndarray) -> np.ndarray
     return weights @ per_component
 
 
-def value_by_full_enumeration(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, weights: np.ndarray, probs: np.ndarray) -> np.ndarray:
+def value_by_full_enumeration(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, weights: np.ndarray, probs: np.ndarray
+) -> np.ndarray:
     """v_x(S) = sum over ALL q**n sequences z of P(z) f(x_S, z_-S), including zero-probability z."""
     _, n, q = probs.shape
     Z = np.array(list(np.ndindex((q,) * n)), dtype=np.int64)
@@ -97,18 +102,21 @@ def value_by_full_enumeration(f: Callable[[np.ndarray], np.ndarray], x: np.ndarr
     return v
 
 
-def shapiq_computer(v: np.ndarray) -> ExactComputer:
-    """shapiq ExactComputer playing the game given by the bitmask table v."""
+def shapiq_computer(v: np.ndarray):
+    """shapiq ExactComputer playing the game given by the bitmask table v (skips without shapiq)."""
+    shapiq = pytest.importorskip("shapiq", reason="shapiq (test extra) is the independent index oracle")
     n = v.shape[0].bit_length() - 1
     bit_values = 2 ** np.arange(n, dtype=np.int64)
 
     def game(coalitions: np.ndarray) -> np.ndarray:
         return v[coalitions.astype(np.int64) @ bit_values]
 
-    return ExactComputer(game, n)
+    return shapiq.ExactComputer(game, n)
 
 
-def random_game(rng: np.random.Generator, n: int, q: int, kind: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+def random_game(
+    rng: np.random.Generator, n: int, q: int, kind: str
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """Value function of a random lookup-table model at a random query, plus its ingredients."""
     f, _ = lookup_model(rng, n, q)
     weights, probs = make_background(kind, rng, n, q)
@@ -198,8 +206,8 @@ def test_value_function_by_hand_sequence_set_background() -> None:
 
 @pytest.mark.parametrize("kind", BACKGROUND_KINDS)
 @pytest.mark.parametrize(("n", "q"), [(3, 2), (3, 3), (4, 4), (5, 2)])
-def test_value_function_matches_full_enumeration(kind: str, n: int, q: int) -> None:
-    rng = np.random.default_rng(1000 * n + 10 * q + BACKGROUND_KINDS.index(kind))
+def test_value_function_matches_full_enumeration(kind: str, n: int, q: int, seed: int) -> None:
+    rng = np.random.default_rng([seed, 1000 * n + 10 * q + BACKGROUND_KINDS.index(kind)])
     v, f, x, weights, probs = random_game(rng, n, q, kind)
     assert v.shape == (2**n,) and v.dtype == np.float64
     # v(N) = f(x)
@@ -212,8 +220,8 @@ def test_value_function_matches_full_enumeration(kind: str, n: int, q: int) -> N
     np.testing.assert_allclose(v, value_by_full_enumeration(f, x, weights, probs), atol=ATOL)
 
 
-def test_value_function_reference_background_is_hybrid_evaluation() -> None:
-    rng = np.random.default_rng(7)
+def test_value_function_reference_background_is_hybrid_evaluation(seed: int) -> None:
+    rng = np.random.default_rng([seed, 7])
     n, q = 5, 4
     f, _ = lookup_model(rng, n, q)
     x = rng.integers(0, q, size=n)
@@ -224,8 +232,8 @@ def test_value_function_reference_background_is_hybrid_evaluation() -> None:
         np.testing.assert_allclose(v[mask], f(hybrid[None, :])[0], atol=ATOL)
 
 
-def test_value_function_is_linear_in_the_mixture() -> None:
-    rng = np.random.default_rng(8)
+def test_value_function_is_linear_in_the_mixture(seed: int) -> None:
+    rng = np.random.default_rng([seed, 8])
     n, q = 4, 3
     f, _ = lookup_model(rng, n, q)
     x = rng.integers(0, q, size=n)
@@ -239,8 +247,8 @@ def test_value_function_is_linear_in_the_mixture() -> None:
     np.testing.assert_allclose(v_mix, 0.3 * v_uniform + 0.7 * v_product, atol=ATOL)
 
 
-def test_value_function_batches_model_calls() -> None:
-    rng = np.random.default_rng(9)
+def test_value_function_batches_model_calls(seed: int) -> None:
+    rng = np.random.default_rng([seed, 9])
     n, q = 7, 4  # (q + 1)**n = 78125 evaluations > MODEL_BATCH_SIZE
     f, table = lookup_model(rng, n, q)
     batch_sizes: list[int] = []
@@ -276,15 +284,13 @@ def test_value_function_accepts_list_output_and_integer_models() -> None:
 @pytest.mark.parametrize("kind", BACKGROUND_KINDS)
 @pytest.mark.parametrize("q", [2, 3, 4])
 @pytest.mark.parametrize("n", [3, 4, 5, 6])
-def test_indices_match_shapiq(n: int, q: int, kind: str) -> None:
-    rng = np.random.default_rng(100 * n + 10 * q + BACKGROUND_KINDS.index(kind))
+def test_indices_match_shapiq(n: int, q: int, kind: str, seed: int) -> None:
+    rng = np.random.default_rng([seed, 100 * n + 10 * q + BACKGROUND_KINDS.index(kind)])
     v, *_ = random_game(rng, n, q, kind)
     computer = shapiq_computer(v)
 
     sv = computer(index="SV", order=1)
-    np.testing.assert_allclose(
-        shapley_values_from_game(v), [sv[(i,)] for i in range(n)], atol=ATOL
-    )
+    np.testing.assert_allclose(shapley_values_from_game(v), [sv[(i,)] for i in range(n)], atol=ATOL)
     for order in range(1, min(3, n) + 1):
         for index in INDEX_NAMES:
             mine = interaction_index_from_game(v, index, order)
@@ -302,9 +308,9 @@ def test_indices_match_shapiq(n: int, q: int, kind: str) -> None:
             )
 
 
-def test_shapiq_conventions_at_the_empty_set() -> None:
+def test_shapiq_conventions_at_the_empty_set(seed: int) -> None:
     """Pin down shapiq 1.4.1's conventions that our dicts deliberately leave out."""
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng([seed, 11])
     n = 4
     v = rng.normal(size=2**n)
     computer = shapiq_computer(v)
@@ -312,7 +318,7 @@ def test_shapiq_conventions_at_the_empty_set() -> None:
     for index, order in [("SV", 1), ("STII", 2), ("FSII", 2), ("k-SII", 2), ("Moebius", 2)]:
         np.testing.assert_allclose(computer(index=index, order=order)[()], v[0], atol=ATOL)
     # ... but SII puts the SII formula at T = ∅, i.e. sum_S |S|! (n-|S|)! / (n+1)! v(S)
-    sizes = np.array([bin(mask).count("1") for mask in range(2**n)])
+    sizes = np.array([mask.bit_count() for mask in range(2**n)])
     weights = np.array([math.factorial(s) * math.factorial(n - s) / math.factorial(n + 1) for s in sizes])
     np.testing.assert_allclose(computer(index="SII", order=2)[()], weights @ v, atol=ATOL)
     # Moebius ignores `order` and returns all 2**n subsets
@@ -325,15 +331,15 @@ def test_shapiq_conventions_at_the_empty_set() -> None:
 
 
 @pytest.mark.parametrize("kind", BACKGROUND_KINDS)
-def test_shapley_efficiency(kind: str) -> None:
-    rng = np.random.default_rng(20 + BACKGROUND_KINDS.index(kind))
+def test_shapley_efficiency(kind: str, seed: int) -> None:
+    rng = np.random.default_rng([seed, 20 + BACKGROUND_KINDS.index(kind)])
     v, *_ = random_game(rng, 5, 3, kind)
     np.testing.assert_allclose(shapley_values_from_game(v).sum(), v[-1] - v[0], atol=ATOL)
 
 
 @pytest.mark.parametrize("n", [2, 3, 5])
-def test_efficiency_of_stii_fsii_ksii_at_every_order(n: int) -> None:
-    rng = np.random.default_rng(30 + n)
+def test_efficiency_of_stii_fsii_ksii_at_every_order(n: int, seed: int) -> None:
+    rng = np.random.default_rng([seed, 30 + n])
     v = rng.normal(size=2**n)
     for order in range(1, n + 1):
         for index in ("STII", "FSII", "k-SII", "Moebius"):
@@ -343,8 +349,8 @@ def test_efficiency_of_stii_fsii_ksii_at_every_order(n: int) -> None:
             np.testing.assert_allclose(total, v[-1] - v[0], atol=1e-9, err_msg=f"{index} {order}")
 
 
-def test_symmetry_for_swapped_positions() -> None:
-    rng = np.random.default_rng(40)
+def test_symmetry_for_swapped_positions(seed: int) -> None:
+    rng = np.random.default_rng([seed, 40])
     n, q = 4, 3
     pair = rng.normal(size=(q, q))
     pair = pair + pair.T  # symmetric in its two arguments
@@ -354,12 +360,21 @@ def test_symmetry_for_swapped_positions() -> None:
     def f(Z: np.ndarray) -> np.ndarray:
         Z = Z.astype(np.int64)
         # symmetric under swapping positions 0 and 2
-        return pair[Z[:, 0], Z[:, 2]] + side[Z[:, 0], Z[:, 1]] + side[Z[:, 2], Z[:, 1]] + single[Z[:, 3]] * Z[:, 1]
+        return (
+            pair[Z[:, 0], Z[:, 2]]
+            + side[Z[:, 0], Z[:, 1]]
+            + side[Z[:, 2], Z[:, 1]]
+            + single[Z[:, 3]] * Z[:, 1]
+        )
 
     x = np.array([1, 2, 1, 0])
     freq = rng.dirichlet(np.ones(q), size=n)
     freq[2] = freq[0]  # the background must treat positions 0 and 2 alike too
-    for weights, probs in (uniform_background(n, q), product_background(freq), sequence_set_background([[2, 0, 2, 1], [0, 1, 0, 0]], q)):
+    for weights, probs in (
+        uniform_background(n, q),
+        product_background(freq),
+        sequence_set_background([[2, 0, 2, 1], [0, 1, 0, 0]], q),
+    ):
         v = value_function(f, x, weights, probs, q)
         phi = shapley_values_from_game(v)
         np.testing.assert_allclose(phi[0], phi[2], atol=ATOL)
@@ -372,8 +387,8 @@ def test_symmetry_for_swapped_positions() -> None:
 
 
 @pytest.mark.parametrize("kind", BACKGROUND_KINDS)
-def test_dummy_position_gets_zero(kind: str) -> None:
-    rng = np.random.default_rng(50 + BACKGROUND_KINDS.index(kind))
+def test_dummy_position_gets_zero(kind: str, seed: int) -> None:
+    rng = np.random.default_rng([seed, 50 + BACKGROUND_KINDS.index(kind)])
     n, q, dummy = 5, 3, 2
     f_full, _ = lookup_model(rng, n, q)
 
@@ -393,8 +408,8 @@ def test_dummy_position_gets_zero(kind: str) -> None:
 
 
 @pytest.mark.parametrize("n", [1, 2, 4, 6])
-def test_order_one_indices_are_shapley_values(n: int) -> None:
-    rng = np.random.default_rng(60 + n)
+def test_order_one_indices_are_shapley_values(n: int, seed: int) -> None:
+    rng = np.random.default_rng([seed, 60 + n])
     v = rng.normal(size=2**n)
     phi = shapley_values_from_game(v)
     for index in ("SII", "FSII", "k-SII"):
@@ -403,17 +418,19 @@ def test_order_one_indices_are_shapley_values(n: int) -> None:
 
 
 @pytest.mark.parametrize("n", [1, 3, 5])
-def test_full_order_ksii_stii_fsii_are_mobius(n: int) -> None:
-    rng = np.random.default_rng(70 + n)
+def test_full_order_ksii_stii_fsii_are_mobius(n: int, seed: int) -> None:
+    rng = np.random.default_rng([seed, 70 + n])
     v = rng.normal(size=2**n)
     a = mobius_from_game(v)
     for index in ("k-SII", "STII", "FSII", "Moebius"):
         values = interaction_index_from_game(v, index, n)
-        np.testing.assert_allclose([values[T] for T in values], [a[mask_of(T)] for T in values], atol=1e-9, err_msg=index)
+        np.testing.assert_allclose(
+            [values[T] for T in values], [a[mask_of(T)] for T in values], atol=1e-9, err_msg=index
+        )
 
 
-def test_mobius_inverts_to_the_game() -> None:
-    rng = np.random.default_rng(80)
+def test_mobius_inverts_to_the_game(seed: int) -> None:
+    rng = np.random.default_rng([seed, 80])
     n = 5
     v = rng.normal(size=2**n)
     a = mobius_from_game(v)
@@ -429,8 +446,8 @@ def test_one_player_game() -> None:
         assert interaction_index_from_game(v, index, 1) == pytest.approx({(0,): 3.0}, abs=1e-12)
 
 
-def test_additive_model_has_no_interactions() -> None:
-    rng = np.random.default_rng(90)
+def test_additive_model_has_no_interactions(seed: int) -> None:
+    rng = np.random.default_rng([seed, 90])
     n, q = 4, 3
     tables = rng.normal(size=(n, q))
 
@@ -453,8 +470,8 @@ def test_additive_model_has_no_interactions() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_brute_force_conveniences_loop_over_rows() -> None:
-    rng = np.random.default_rng(95)
+def test_brute_force_conveniences_loop_over_rows(seed: int) -> None:
+    rng = np.random.default_rng([seed, 95])
     n, q = 4, 3
     f, _ = lookup_model(rng, n, q)
     weights, probs = sequence_set_background(rng.integers(0, q, size=(4, n)), q)
@@ -489,17 +506,29 @@ def zero_model(Z: np.ndarray) -> np.ndarray:
         (lambda: all_sequences(3, True), r"q must be an integer, got True of type bool"),
         (lambda: uniform_background(0, 2), r"n must be an integer >= 1"),
         (lambda: uniform_background(3, 1), r"q must be an integer in 2\.\.256"),
-        (lambda: reference_background([0, 3], 3), r"reference must hold symbol codes in 0\.\.2 \(q=3\), got values in 0\.\.3"),
+        (
+            lambda: reference_background([0, 3], 3),
+            r"reference must hold symbol codes in 0\.\.2 \(q=3\), got values in 0\.\.3",
+        ),
         (lambda: reference_background([0, -1], 3), r"reference must hold symbol codes in 0\.\.2"),
         (lambda: reference_background([[0, 1]], 3), r"reference must have shape \(n,\), got shape \(1, 2\)"),
-        (lambda: reference_background([0.0, 1.0], 3), r"reference must be an integer array of symbol codes, got dtype float64"),
+        (
+            lambda: reference_background([0.0, 1.0], 3),
+            r"reference must be an integer array of symbol codes, got dtype float64",
+        ),
         (lambda: reference_background([], 3), r"reference must be non-empty"),
         (lambda: sequence_set_background([0, 1], 2), r"sequences must have shape \(N, n\), got shape \(2,\)"),
         (lambda: sequence_set_background(np.zeros((0, 3), dtype=int), 2), r"sequences must be non-empty"),
         (lambda: sequence_set_background([[0, 2]], 2), r"sequences must hold symbol codes in 0\.\.1"),
         (lambda: product_background([0.5, 0.5]), r"frequencies must have shape \(n, q\)"),
-        (lambda: product_background([[1.0]]), r"frequencies must have q in 2\.\.256 columns, got shape \(1, 1\)"),
-        (lambda: product_background([[0.5, 0.6]]), r"frequencies\[i\] must sum to 1, got sum 1\.1.* at position i=0"),
+        (
+            lambda: product_background([[1.0]]),
+            r"frequencies must have q in 2\.\.256 columns, got shape \(1, 1\)",
+        ),
+        (
+            lambda: product_background([[0.5, 0.6]]),
+            r"frequencies\[i\] must sum to 1, got sum 1\.1.* at position i=0",
+        ),
         (lambda: product_background([[1.5, -0.5]]), r"frequencies must be nonnegative"),
         (lambda: product_background([[np.nan, 1.0]]), r"frequencies must be finite"),
         (lambda: product_background([["a", "b"]]), r"frequencies must hold real numbers"),
@@ -517,28 +546,66 @@ W2, P2 = uniform_background(2, 2)
     ("call", "match"),
     [
         (lambda: value_function(3.0, [0, 1], W2, P2, 2), r"f must be callable, got float"),
-        (lambda: value_function(zero_model, [0, 1], W2, P2, 3), r"probs must have last axis of length q=3, got shape \(1, 2, 2\)"),
-        (lambda: value_function(zero_model, [0, 1, 1], W2, P2, 2), r"x must have sequence length n=2 \(from the background\), got shape \(3,\)"),
+        (
+            lambda: value_function(zero_model, [0, 1], W2, P2, 3),
+            r"probs must have last axis of length q=3, got shape \(1, 2, 2\)",
+        ),
+        (
+            lambda: value_function(zero_model, [0, 1, 1], W2, P2, 2),
+            r"x must have sequence length n=2 \(from the background\), got shape \(3,\)",
+        ),
         (lambda: value_function(zero_model, [0, 2], W2, P2, 2), r"x must hold symbol codes in 0\.\.1"),
         (lambda: value_function(zero_model, [[0, 1]], W2, P2, 2), r"x must have shape \(n,\)"),
-        (lambda: value_function(zero_model, [0, 1], [0.5, 0.5], P2, 2), r"probs must have one component per weight: weights has B=2"),
-        (lambda: value_function(zero_model, [0, 1], [[1.0]], P2, 2), r"weights must have shape \(B,\) with B >= 1, got shape \(1, 1\)"),
+        (
+            lambda: value_function(zero_model, [0, 1], [0.5, 0.5], P2, 2),
+            r"probs must have one component per weight: weights has B=2",
+        ),
+        (
+            lambda: value_function(zero_model, [0, 1], [[1.0]], P2, 2),
+            r"weights must have shape \(B,\) with B >= 1, got shape \(1, 1\)",
+        ),
         (lambda: value_function(zero_model, [0, 1], [0.9], P2, 2), r"weights must sum to 1, got sum 0\.9"),
-        (lambda: value_function(zero_model, [0, 1], [1.5, -0.5], np.concatenate([P2, P2]), 2), r"weights must be nonnegative"),
-        (lambda: value_function(zero_model, [0, 1], W2, P2[0], 2), r"probs must have shape \(B, n, q\), got shape \(2, 2\)"),
-        (lambda: value_function(zero_model, [0, 1], W2, P2 * 2, 2), r"probs\[b, i\] must sum to 1 over the alphabet, got sum 2\.0 at component b=0, position i=0"),
-        (lambda: value_function(zero_model, [0, 1], W2, P2 - 0.75 * np.array([1, -1]), 2), r"probs must be nonnegative"),
-        (lambda: value_function(zero_model, [0] * 13, *uniform_background(13, 2), 2), r"n=13; the brute-force oracle sweeps all 2\*\*n = 8192 subsets and allows at most n=12"),
-        (lambda: value_function(zero_model, [0] * 11, *uniform_background(11, 4), 4), rf"needs 48828125 model evaluations .* at most MAX_MODEL_EVALUATIONS = {MAX_MODEL_EVALUATIONS}"),
-        (lambda: value_function(lambda Z: np.zeros((Z.shape[0], 1)), [0, 1], W2, P2, 2), r"f must return an array of shape \(M,\) .* got shape \(9, 1\)"),
-        (lambda: value_function(lambda Z: np.zeros(Z.shape[0] + 1), [0, 1], W2, P2, 2), r"f must return an array of shape \(M,\)"),
-        (lambda: value_function(lambda Z: np.full(Z.shape[0], np.nan), [0, 1], W2, P2, 2), r"f must return finite values"),
-        (lambda: value_function(lambda Z: np.zeros(Z.shape[0], dtype=complex), [0, 1], W2, P2, 2), r"f must return real numbers, got dtype complex128"),
-        (lambda: brute_force_shapley(zero_model, [0, 1], W2, P2, 2), r"X must have shape \(N, n\), got shape \(2,\)"),
+        (
+            lambda: value_function(zero_model, [0, 1], [1.5, -0.5], np.concatenate([P2, P2]), 2),
+            r"weights must be nonnegative",
+        ),
+        (
+            lambda: value_function(zero_model, [0, 1], W2, P2[0], 2),
+            r"probs must have shape \(B, n, q\), got shape \(2, 2\)",
+        ),
+        (
+            lambda: value_function(zero_model, [0, 1], W2, P2 * 2, 2),
+            r"probs\[b, i\] must sum to 1 over the alphabet, got sum 2\.0 at component b=0, position i=0",
+        ),
+        (
+            lambda: value_function(zero_model, [0, 1], W2, P2 - 0.75 * np.array([1, -1]), 2),
+            r"probs must be nonnegative",
+        ),
+        (
+            lambda: value_function(zero_model, [0] * 13, *uniform_background(13, 2), 2),
+            r"n=13; the brute-force oracle sweeps all 2\*\*n = 8192 subsets and allows at most n=12",
+        ),
+        (
+            lambda: value_function(zero_model, [0] * 11, *uniform_background(11, 4), 4),
+            rf"needs 48828125 model evaluations .* at most MAX_MODEL_EVALUATIONS = {MAX_MODEL_EVALUATIONS}",
+        ),
+        (
+            lambda: brute_force_shapley(zero_model, [0, 1], W2, P2, 2),
+            r"X must have shape \(N, n\), got shape \(2,\)",
+        ),
         (lambda: brute_force_shapley(zero_model, [[0, 1, 0]], W2, P2, 2), r"X must have sequence length n=2"),
-        (lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 2, "SV", 1), r"index must be one of 'SII', 'STII', 'FSII', 'k-SII', 'Moebius', got 'SV'"),
-        (lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 2, "SII", 3), r"order must be an integer in 1\.\.2, got 3"),
-        (lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 1, "SII", 1), r"q must be an integer in 2\.\.256, got 1"),
+        (
+            lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 2, "SV", 1),
+            r"index must be one of 'SII', 'STII', 'FSII', 'k-SII', 'Moebius', got 'SV'",
+        ),
+        (
+            lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 2, "SII", 3),
+            r"order must be an integer in 1\.\.2, got 3",
+        ),
+        (
+            lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 1, "SII", 1),
+            r"q must be an integer in 2\.\.256, got 1",
+        ),
     ],
 )
 def test_value_function_errors(call: Callable[[], object], match: str) -> None:
@@ -549,22 +616,81 @@ def test_value_function_errors(call: Callable[[], object], match: str) -> None:
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: shapley_values_from_game(np.zeros(6)), r"v must have length 2\*\*n with n >= 1 .* got length 6"),
-        (lambda: shapley_values_from_game(np.zeros(1)), r"v must have length 2\*\*n with n >= 1 .* got length 1"),
-        (lambda: shapley_values_from_game(np.zeros((2, 2))), r"v must have shape \(2\*\*n,\), got shape \(2, 2\)"),
+        (
+            lambda: shapley_values_from_game(np.zeros(6)),
+            r"v must have length 2\*\*n with n >= 1 .* got length 6",
+        ),
+        (
+            lambda: shapley_values_from_game(np.zeros(1)),
+            r"v must have length 2\*\*n with n >= 1 .* got length 1",
+        ),
+        (
+            lambda: shapley_values_from_game(np.zeros((2, 2))),
+            r"v must have shape \(2\*\*n,\), got shape \(2, 2\)",
+        ),
         (lambda: shapley_values_from_game(np.zeros(2**13)), r"v gives n=13; .* allows at most n=12"),
         (lambda: mobius_from_game([0.0, np.inf]), r"v must be finite"),
         (lambda: mobius_from_game(["a", "b"]), r"v must hold real numbers"),
-        (lambda: interaction_index_from_game(np.zeros(8), "sii", 2), r"index must be one of 'SII', 'STII', 'FSII', 'k-SII', 'Moebius', got 'sii'"),
+        (
+            lambda: interaction_index_from_game(np.zeros(8), "sii", 2),
+            r"index must be one of 'SII', 'STII', 'FSII', 'k-SII', 'Moebius', got 'sii'",
+        ),
         (lambda: interaction_index_from_game(np.zeros(8), None, 2), r"index must be one of .* got None"),
-        (lambda: interaction_index_from_game(np.zeros(8), "SII", 0), r"order must be an integer in 1\.\.3, got 0"),
-        (lambda: interaction_index_from_game(np.zeros(8), "SII", 4), r"order must be an integer in 1\.\.3, got 4"),
-        (lambda: interaction_index_from_game(np.zeros(8), "SII", 2.0), r"order must be an integer, got 2\.0 of type float"),
+        (
+            lambda: interaction_index_from_game(np.zeros(8), "SII", 0),
+            r"order must be an integer in 1\.\.3, got 0",
+        ),
+        (
+            lambda: interaction_index_from_game(np.zeros(8), "SII", 4),
+            r"order must be an integer in 1\.\.3, got 4",
+        ),
+        (
+            lambda: interaction_index_from_game(np.zeros(8), "SII", 2.0),
+            r"order must be an integer, got 2\.0 of type float",
+        ),
     ],
 )
 def test_game_errors(call: Callable[[], object], match: str) -> None:
     with pytest.raises(InvalidParameterError, match=match):
         call()
+
+
+def raising_model(Z: np.ndarray) -> np.ndarray:
+    raise KeyError("no such sequence")
+
+
+@pytest.mark.parametrize(
+    ("f", "error", "match"),
+    [
+        (
+            lambda Z: np.zeros((Z.shape[0], 2)),
+            ModelOutputError,
+            r"shape \(M,\) or \(M, 1\) .* got shape \(9, 2\)",
+        ),
+        (lambda Z: np.zeros(Z.shape[0] + 1), ModelOutputError, r"got shape \(10,\) for input shape \(9, 2\)"),
+        (
+            lambda Z: np.full(Z.shape[0], np.nan),
+            ModelOutputError,
+            r"f must return finite values, got nan for row 0",
+        ),
+        (
+            lambda Z: np.zeros(Z.shape[0], dtype=complex),
+            ModelOutputError,
+            r"f must return real numbers, got dtype complex128",
+        ),
+        (lambda Z: ["a"] * Z.shape[0], ModelOutputError, r"f must return real numbers, got dtype <U1"),
+        (raising_model, ModelError, r"f raised on a batch of 9 sequences: KeyError: 'no such sequence'"),
+    ],
+)
+def test_model_output_errors(f: Callable[[np.ndarray], object], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        value_function(f, [0, 1], W2, P2, 2)
+
+
+def test_column_output_is_accepted() -> None:
+    v = value_function(lambda Z: Z[:, :1].astype(float), [1, 0], W2, P2, 2)
+    # f = z0 with x = (1, 0): v(S) = 1 if 0 in S else 1/2
+    np.testing.assert_allclose(v, [0.5, 1.0, 0.5, 1.0], atol=1e-14)
 
 
 def test_errors_are_value_errors() -> None:
