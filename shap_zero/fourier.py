@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from shap_zero._config import BLOCK_ROWS
 from shap_zero._kernels.spectrum import evaluate_spectrum
 from shap_zero._validation import check_codes
 from shap_zero._version import __version__
@@ -37,8 +38,9 @@ class SpectrumArrays(NamedTuple):
 
     Term s has nonzero frequency entries ``term_pos[term_ptr[s]:term_ptr[s+1]]``
     (sorted positions) with values ``term_val[...]``; its contribution to the model is
-    ``coef_re[s] * cos(2 pi phase / q) - coef_im[s] * sin(2 pi phase / q)`` where
-    ``phase = <k_s, x> mod q``.
+    ``Re(m_s G_s omega^p) = coef_re[s] cos(2 pi p / q) - coef_im[s] sin(2 pi p / q)``
+    with the unreduced phase ``p = sum_e term_val[e] x[term_pos[e]]``, tabulated as
+    ``phase_table[phase_offset[s] + p]`` for 0 <= p <= (q - 1) * sum_e term_val[e].
 
     Attributes
     ----------
@@ -48,7 +50,8 @@ class SpectrumArrays(NamedTuple):
     coef_re, coef_im : ndarray of shape (S,), float64
         ``multiplicity * coefficient``, split into real and imaginary parts.
     degrees : ndarray of shape (S,), int64
-    cos_table, sin_table : ndarray of shape (q,), float64
+    phase_offset : ndarray of shape (S + 1,), int64
+    phase_table : ndarray of shape (T,), float64
     roots : ndarray of shape (q,), complex128
         ``omega^j`` for j in 0..q-1.
     """
@@ -59,8 +62,8 @@ class SpectrumArrays(NamedTuple):
     coef_re: np.ndarray
     coef_im: np.ndarray
     degrees: np.ndarray
-    cos_table: np.ndarray
-    sin_table: np.ndarray
+    phase_offset: np.ndarray
+    phase_table: np.ndarray
     roots: np.ndarray
 
 
@@ -409,15 +412,26 @@ class FourierSketch:
             np.cumsum(degrees, out=term_ptr[1:])
             weighted = self.multiplicity * self._coefficients
             roots = _roots_of_unity(self._q)
+            term_val = freqs[rows, positions].astype(np.int64)
+            # Phase tables: entry p of term s is Re(m_s G_s omega^p) for every reachable
+            # unreduced phase p = sum_e k_e x_e <= (q - 1) * sum_e k_e.
+            value_sums = np.zeros(freqs.shape[0], dtype=np.int64)
+            np.add.at(value_sums, rows, term_val)
+            table_sizes = (self._q - 1) * value_sums + 1
+            phase_offset = np.zeros(freqs.shape[0] + 1, dtype=np.int64)
+            np.cumsum(table_sizes, out=phase_offset[1:])
+            owner = np.repeat(np.arange(freqs.shape[0]), table_sizes)
+            phase = np.arange(phase_offset[-1]) - phase_offset[owner]
+            localized = weighted[owner] * roots[phase % self._q]
             self._arrays = SpectrumArrays(
                 term_ptr=term_ptr,
                 term_pos=positions.astype(np.int64),
-                term_val=freqs[rows, positions].astype(np.int64),
+                term_val=term_val,
                 coef_re=np.ascontiguousarray(weighted.real),
                 coef_im=np.ascontiguousarray(weighted.imag),
                 degrees=degrees,
-                cos_table=np.ascontiguousarray(roots.real),
-                sin_table=np.ascontiguousarray(roots.imag),
+                phase_offset=phase_offset,
+                phase_table=np.ascontiguousarray(localized.real),
                 roots=roots,
             )
         return self._arrays
@@ -466,10 +480,9 @@ class FourierSketch:
             arrays.term_ptr,
             arrays.term_pos,
             arrays.term_val,
-            arrays.coef_re,
-            arrays.coef_im,
-            arrays.cos_table,
-            arrays.sin_table,
+            arrays.phase_offset,
+            arrays.phase_table,
+            BLOCK_ROWS,
             out,
         )
         return out

@@ -266,10 +266,13 @@ def test_chunked_results_equal_single_chunk(rng, monkeypatch):
         "pair": shap_interaction_values(sketch, X),
         "pair_bg": shap_interaction_values(sketch, X, background=background),
         "fsii": interaction_values(sketch, X, index="FSII", order=3, background=background).values,
+        "mobius": mobius_coefficients(sketch, X).values,
     }
     monkeypatch.setattr(engine, "_ROWS_PER_CHUNK", 13)
+    monkeypatch.setattr(engine, "BLOCK_ROWS", 5)  # blocks that do not divide the chunks
     monkeypatch.setattr(engine, "_MOBIUS_CHUNK_BYTES", 8 * 300 * 7)
-    np.testing.assert_array_equal(shapley_values(sketch, X, progress=True), expected["shap"])
+    np.testing.assert_allclose(shapley_values(sketch, X, progress=True), expected["shap"], atol=1e-13)
+    np.testing.assert_allclose(mobius_coefficients(sketch, X).values, expected["mobius"], atol=1e-13)
     np.testing.assert_allclose(shapley_values(sketch, X, background=background), expected["shap_bg"], atol=1e-13)
     np.testing.assert_allclose(shap_interaction_values(sketch, X), expected["pair"], atol=1e-13)
     np.testing.assert_allclose(
@@ -316,6 +319,19 @@ def test_empty_input_and_strings(rng):
         shapley_values(sketch, "acgta", background=["ACGTA", "TTTTT"]),
         shapley_values(sketch, codes[:1], background=Background.sequences(DNA.encode(["ACGTA", "TTTTT"]), 4)),
     )
+
+
+def test_shapley_values_into_preallocated_output(rng):
+    sketch = random_sparse_sketch(7, 4, 10, max_degree=3, random_state=rng)
+    X = rng.integers(0, 4, size=(9, 7))
+    out = np.full((9, 7), np.nan)
+    returned = shapley_values(sketch, X, out=out)
+    assert returned is out
+    np.testing.assert_array_equal(out, shapley_values(sketch, X))
+    with pytest.raises(InvalidParameterError, match=r"out must be a writeable C-contiguous float64 array of shape \(9, 7\)"):
+        shapley_values(sketch, X, out=np.zeros((9, 7), dtype=np.float32))
+    with pytest.raises(InvalidParameterError, match="out must be"):
+        shapley_values(sketch, X, out=np.zeros((7, 9)).T)
 
 
 def test_interactions_container(rng):

@@ -62,6 +62,18 @@ def test_predict_matches_direct_evaluation(rng, q, n):
     np.testing.assert_allclose(sketch(X), sketch.predict(X))
 
 
+def test_predict_block_boundaries(rng, monkeypatch):
+    import shap_zero.fourier as fourier_module
+
+    sketch = random_sparse_sketch(9, 4, 20, max_degree=4, random_state=rng, mean=-2.0)
+    X = rng.integers(0, 4, size=(23, 9)).astype(np.uint8)
+    expected = sketch.predict(X)
+    monkeypatch.setattr(fourier_module, "BLOCK_ROWS", 4)
+    np.testing.assert_allclose(sketch.predict(X), expected, atol=1e-12)
+    freqs, coefs = sketch.full_spectrum()
+    np.testing.assert_allclose(expected, direct_evaluate(freqs, coefs, 4, X), atol=1e-10)
+
+
 def test_canonical_form_merges_duplicates_and_conjugates():
     q = 4
     # k = (1, 0, 3) twice, its partner (3, 0, 1) once, and a self-conjugate (2, 0, 2).

@@ -9,15 +9,17 @@ Two families of kernels:
   Each (frequency, component) pair is a product game (math.md section 4).
 
 Conventions shared by every kernel (see :mod:`shap_zero._kernels`): the spectrum is in
-CSR layout, ``coef_re``/``coef_im`` already carry the conjugate-pair multiplicity, so
-the contribution of term s to any quantity is the real part of ``G_s`` times a complex
-factor. The nonzero entries of each term are sorted by position.
+CSR layout, with the nonzero entries of each term sorted by position; ``coef_re`` and
+``coef_im`` (mixture kernels) and the phase tables (uniform kernels, see
+:mod:`shap_zero._kernels.spectrum`) already carry the conjugate-pair multiplicity.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+
+from shap_zero._kernels.spectrum import block_phases, transpose_block
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -26,10 +28,9 @@ def shapley_uniform(
     term_ptr: np.ndarray,
     term_pos: np.ndarray,
     term_val: np.ndarray,
-    coef_re: np.ndarray,
-    coef_im: np.ndarray,
-    cos_table: np.ndarray,
-    sin_table: np.ndarray,
+    phase_offset: np.ndarray,
+    phase_table: np.ndarray,
+    block_rows: int,
     out: np.ndarray,
 ) -> None:
     """Shapley values under the uniform background.
@@ -39,30 +40,40 @@ def shapley_uniform(
     Parameters
     ----------
     X : ndarray of shape (N, n), uint8
-    term_ptr, term_pos, term_val, coef_re, coef_im, cos_table, sin_table
-        The spectrum, as in :func:`shap_zero._kernels.spectrum.evaluate_spectrum`.
+    term_ptr, term_pos, term_val, phase_offset, phase_table, block_rows
+        The spectrum and block size, as in
+        :func:`shap_zero._kernels.spectrum.evaluate_spectrum`.
     out : ndarray of shape (N, n), float64
         Overwritten with the Shapley values.
     """
-    q = cos_table.shape[0]
+    n_rows, n = X.shape
     n_terms = term_ptr.shape[0] - 1
-    n = X.shape[1]
-    for r in numba.prange(X.shape[0]):
-        for i in range(n):
-            out[r, i] = 0.0
+    n_blocks = (n_rows + block_rows - 1) // block_rows
+    for block in numba.prange(n_blocks):
+        start = block * block_rows
+        count = min(n_rows, start + block_rows) - start
+        codes_t = np.empty((n, block_rows), dtype=np.int64)
+        transpose_block(X, start, count, codes_t)
+        phases = np.empty(block_rows, dtype=np.int64)
+        shares = np.empty(block_rows, dtype=np.float64)
+        totals = np.zeros((n, block_rows), dtype=np.float64)
         for s in range(n_terms):
-            start = term_ptr[s]
+            first = term_ptr[s]
             stop = term_ptr[s + 1]
-            degree = stop - start
-            if degree == 0:
+            if stop == first:
                 continue
-            phase = 0
-            for e in range(start, stop):
-                phase += term_val[e] * X[r, term_pos[e]]
-            phase %= q
-            share = (coef_re[s] * cos_table[phase] - coef_im[s] * sin_table[phase]) / degree
-            for e in range(start, stop):
-                out[r, term_pos[e]] += share
+            block_phases(codes_t, count, term_pos, term_val, first, stop, phases)
+            offset = phase_offset[s]
+            inverse_degree = 1.0 / (stop - first)
+            for j in range(count):
+                shares[j] = phase_table[offset + phases[j]] * inverse_degree
+            for e in range(first, stop):
+                position = term_pos[e]
+                for j in range(count):
+                    totals[position, j] += shares[j]
+        for j in range(count):
+            for i in range(n):
+                out[start + j, i] = totals[i, j]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -71,10 +82,8 @@ def pairwise_uniform(
     term_ptr: np.ndarray,
     term_pos: np.ndarray,
     term_val: np.ndarray,
-    coef_re: np.ndarray,
-    coef_im: np.ndarray,
-    cos_table: np.ndarray,
-    sin_table: np.ndarray,
+    phase_offset: np.ndarray,
+    phase_table: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Pairwise interaction matrices in shap's TreeExplainer convention, uniform background.
@@ -82,16 +91,16 @@ def pairwise_uniform(
     Off the diagonal ``Phi_ij = SII({i, j}) / 2`` with
     ``SII({i, j}) = sum_{k : k_i, k_j != 0} Re(G_k omega^<k,x>) / (|k| - 1)``;
     on the diagonal ``Phi_ii = phi_i - sum_{j != i} Phi_ij``, so each row sums to phi_i.
+    One sequence at a time: the (n, n) output of a sequence stays in cache.
 
     Parameters
     ----------
     X : ndarray of shape (N, n), uint8
-    term_ptr, term_pos, term_val, coef_re, coef_im, cos_table, sin_table
-        The spectrum, as in :func:`shapley_uniform`.
+    term_ptr, term_pos, term_val, phase_offset, phase_table
+        The spectrum, as in :func:`shap_zero._kernels.spectrum.evaluate_spectrum`.
     out : ndarray of shape (N, n, n), float64
         Overwritten with the matrices.
     """
-    q = cos_table.shape[0]
     n_terms = term_ptr.shape[0] - 1
     n = X.shape[1]
     for r in numba.prange(X.shape[0]):
@@ -107,8 +116,7 @@ def pairwise_uniform(
             phase = 0
             for e in range(start, stop):
                 phase += term_val[e] * X[r, term_pos[e]]
-            phase %= q
-            value = coef_re[s] * cos_table[phase] - coef_im[s] * sin_table[phase]
+            value = phase_table[phase_offset[s] + phase]
             # The diagonal collects phi_i first; off-diagonal sums are removed below.
             share = value / degree
             for e in range(start, stop):
@@ -135,11 +143,10 @@ def mobius_uniform(
     term_ptr: np.ndarray,
     term_pos: np.ndarray,
     term_val: np.ndarray,
-    coef_re: np.ndarray,
-    coef_im: np.ndarray,
-    cos_table: np.ndarray,
-    sin_table: np.ndarray,
+    phase_offset: np.ndarray,
+    phase_table: np.ndarray,
     term_column: np.ndarray,
+    block_rows: int,
     out: np.ndarray,
 ) -> None:
     """Möbius coefficients under the uniform background.
@@ -149,29 +156,39 @@ def mobius_uniform(
     Parameters
     ----------
     X : ndarray of shape (N, n), uint8
-    term_ptr, term_pos, term_val, coef_re, coef_im, cos_table, sin_table
-        The spectrum, as in :func:`shapley_uniform`.
+    term_ptr, term_pos, term_val, phase_offset, phase_table, block_rows
+        The spectrum and block size, as in
+        :func:`shap_zero._kernels.spectrum.evaluate_spectrum`.
     term_column : ndarray of shape (S,), int64
         Output column of each term's support; -1 for terms that are skipped (the
         zero frequency, or supports above the requested order).
     out : ndarray of shape (N, U), float64
         Overwritten with the coefficients of the U output subsets.
     """
-    q = cos_table.shape[0]
+    n_rows, n = X.shape
     n_terms = term_ptr.shape[0] - 1
     n_columns = out.shape[1]
-    for r in numba.prange(X.shape[0]):
-        for u in range(n_columns):
-            out[r, u] = 0.0
+    n_blocks = (n_rows + block_rows - 1) // block_rows
+    for block in numba.prange(n_blocks):
+        start = block * block_rows
+        count = min(n_rows, start + block_rows) - start
+        codes_t = np.empty((n, block_rows), dtype=np.int64)
+        transpose_block(X, start, count, codes_t)
+        phases = np.empty(block_rows, dtype=np.int64)
+        totals = np.zeros((n_columns, block_rows), dtype=np.float64)
         for s in range(n_terms):
             column = term_column[s]
-            if column < 0:
+            first = term_ptr[s]
+            stop = term_ptr[s + 1]
+            if column < 0 or stop == first:
                 continue
-            phase = 0
-            for e in range(term_ptr[s], term_ptr[s + 1]):
-                phase += term_val[e] * X[r, term_pos[e]]
-            phase %= q
-            out[r, column] += coef_re[s] * cos_table[phase] - coef_im[s] * sin_table[phase]
+            block_phases(codes_t, count, term_pos, term_val, first, stop, phases)
+            offset = phase_offset[s]
+            for j in range(count):
+                totals[column, j] += phase_table[offset + phases[j]]
+        for j in range(count):
+            for u in range(n_columns):
+                out[start + j, u] = totals[u, j]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from shap_zero._config import BLOCK_ROWS, MAX_MIXTURE_DEGREE, MOBIUS_CHUNK_BYTES, ROWS_PER_CHUNK
 from shap_zero._kernels import attribution as kernels
 from shap_zero.attribution.background import Background, resolve_background
 from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map
@@ -29,13 +30,10 @@ __all__ = [
     "interaction_values",
 ]
 
-#: Rows per kernel call: large enough to amortise thread start-up, small enough for
-#: a responsive progress bar.
-_ROWS_PER_CHUNK = 1 << 16
-#: Upper bound on the bytes of one chunk of intermediate Möbius coefficients.
-_MOBIUS_CHUNK_BYTES = 1 << 26
-#: Largest term degree for Möbius expansions under non-uniform backgrounds (2^d subsets).
-_MAX_MIXTURE_DEGREE = 16
+# Module-level copies so tests can shrink them to exercise chunk boundaries.
+_ROWS_PER_CHUNK = ROWS_PER_CHUNK
+_MOBIUS_CHUNK_BYTES = MOBIUS_CHUNK_BYTES
+_MAX_MIXTURE_DEGREE = MAX_MIXTURE_DEGREE
 
 
 def _check_sketch(sketch: Any) -> FourierSketch:
@@ -76,7 +74,30 @@ def _mixture_arguments(background: Background, max_degree: int) -> tuple[np.ndar
 
 
 def _spectrum_args(arrays: SpectrumArrays) -> tuple[np.ndarray, ...]:
+    """Arguments of the mixture kernels: the CSR terms and complex coefficients."""
     return (arrays.term_ptr, arrays.term_pos, arrays.term_val, arrays.coef_re, arrays.coef_im)
+
+
+def _uniform_args(arrays: SpectrumArrays) -> tuple[np.ndarray, ...]:
+    """Arguments of the uniform kernels: the CSR terms and their phase tables."""
+    return (arrays.term_ptr, arrays.term_pos, arrays.term_val, arrays.phase_offset, arrays.phase_table)
+
+
+def _check_out(out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, dtype=np.float64)
+    if (
+        not isinstance(out, np.ndarray)
+        or out.shape != shape
+        or out.dtype != np.float64
+        or not out.flags.c_contiguous
+        or not out.flags.writeable
+    ):
+        raise InvalidParameterError(
+            f"out must be a writeable C-contiguous float64 array of shape {shape}; got "
+            f"{type(out).__name__} with shape {getattr(out, 'shape', None)} and dtype {getattr(out, 'dtype', None)}"
+        )
+    return out
 
 
 def expected_value(sketch: FourierSketch, background: Any = "uniform") -> float:
@@ -105,7 +126,12 @@ def expected_value(sketch: FourierSketch, background: Any = "uniform") -> float:
 
 
 def shapley_values(
-    sketch: FourierSketch, X: Any, *, background: Any = "uniform", progress: bool = False
+    sketch: FourierSketch,
+    X: Any,
+    *,
+    background: Any = "uniform",
+    progress: bool = False,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Shapley values of every position for every sequence, in closed form.
 
@@ -121,10 +147,14 @@ def shapley_values(
         sequences or per-position frequencies; see :func:`resolve_background`.
     progress : bool, default False
         Show a progress bar.
+    out : ndarray of shape (N, n), float64, C-contiguous, optional
+        Write the values here (e.g. a ``numpy.memmap`` for more sequences than fit in
+        memory) instead of a new array.
 
     Returns
     -------
     ndarray of shape (N, n), float64
+        ``out`` when given.
 
     Notes
     -----
@@ -136,12 +166,10 @@ def shapley_values(
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
     arrays = sketch.spectrum_arrays()
-    out = np.empty(codes.shape, dtype=np.float64)
+    out = _check_out(out, codes.shape)
     if resolved.kind == "uniform":
         for rows in _chunks(codes.shape[0], _ROWS_PER_CHUNK, progress, "Shapley values"):
-            kernels.shapley_uniform(
-                codes[rows], *_spectrum_args(arrays), arrays.cos_table, arrays.sin_table, out[rows]
-            )
+            kernels.shapley_uniform(codes[rows], *_uniform_args(arrays), BLOCK_ROWS, out[rows])
         return out
     moments, weights, nodes, node_weights = _mixture_arguments(resolved, sketch.max_degree)
     rows_per_chunk = max(1, _ROWS_PER_CHUNK // max(1, resolved.n_components))
@@ -214,9 +242,7 @@ def _mobius_chunks(
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, description):
         block = np.empty((rows.stop - rows.start, len(subsets)), dtype=np.float64)
         if background.kind == "uniform":
-            kernels.mobius_uniform(
-                codes[rows], *_spectrum_args(arrays), arrays.cos_table, arrays.sin_table, term_column, block
-            )
+            kernels.mobius_uniform(codes[rows], *_uniform_args(arrays), term_column, BLOCK_ROWS, block)
         else:
             kernels.mobius_mixture(
                 codes[rows], *_spectrum_args(arrays), arrays.roots, moments, weights, subset_column, block
@@ -375,9 +401,7 @@ def shap_interaction_values(
     if resolved.kind == "uniform":
         arrays = sketch.spectrum_arrays()
         for rows in _chunks(codes.shape[0], _ROWS_PER_CHUNK // max(1, n), progress, "SHAP interactions"):
-            kernels.pairwise_uniform(
-                codes[rows], *_spectrum_args(arrays), arrays.cos_table, arrays.sin_table, out[rows]
-            )
+            kernels.pairwise_uniform(codes[rows], *_uniform_args(arrays), out[rows])
         return out
     diagonal = np.arange(n)
     for rows, subsets, block in _index_chunks(sketch, codes, resolved, "SII", min(2, n), progress):

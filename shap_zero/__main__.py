@@ -1,0 +1,7 @@
+"""``python -m shap_zero``: see :mod:`shap_zero.cli`."""
+
+import sys
+
+from shap_zero.cli import main
+
+sys.exit(main())

@@ -1,0 +1,22 @@
+"""Numerical and performance defaults, in one place.
+
+Kernels never read these: drivers pass them in as arguments (numba freezes globals).
+"""
+
+from __future__ import annotations
+
+#: Sequences per block in the blocked uniform-background kernels: the transposed
+#: codes and the accumulators of one block stay in a core's cache.
+BLOCK_ROWS = 1024
+
+#: Sequences per kernel call in the attribution drivers: large enough to amortise
+#: thread start-up, small enough for a responsive progress bar.
+ROWS_PER_CHUNK = 1 << 16
+
+#: Upper bound on the bytes of one chunk of intermediate Möbius coefficients, which
+#: keeps working memory flat in the number of sequences.
+MOBIUS_CHUNK_BYTES = 1 << 26
+
+#: Largest term degree expanded over all subsets of its support (2^d) under a
+#: non-uniform background.
+MAX_MIXTURE_DEGREE = 16

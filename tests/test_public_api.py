@@ -1,0 +1,86 @@
+"""The public API and the direction of imports inside the package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import shap_zero as sz
+from shap_zero import cli
+
+PACKAGE = Path(sz.__file__).parent
+
+# Lower layers may not import higher ones (style.md section 3). Modules not listed
+# (the package root, cli, __main__) sit on top.
+LAYERS = [
+    {"_version", "_config", "exceptions"},
+    {"_validation"},
+    {"_kernels"},
+    {"alphabet", "models"},
+    {"fourier"},
+    {"synthetic", "exact"},
+    {"attribution"},
+]
+
+
+def _layer(module: str) -> int:
+    top = module.split(".")[0]
+    for level, names in enumerate(LAYERS):
+        if top in names:
+            return level
+    return len(LAYERS)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_every_public_name_is_exported():
+    for name in sz.__all__:
+        assert hasattr(sz, name), name
+    for name in ["Alphabet", "DNA", "RNA", "PROTEIN", "FourierSketch", "shapley_values", "exact_sketch"]:
+        assert name in sz.__all__
+    assert isinstance(sz.__version__, str)
+
+
+def test_imports_only_go_downwards_and_never_to_baselines_or_benchmarks():
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE).with_suffix("")
+        module = ".".join(relative.parts)
+        if module.endswith("__init__") and len(relative.parts) == 1:
+            continue  # the package root re-exports everything
+        own = _layer(module)
+        for imported in _imports(path):
+            assert not imported.startswith(("baselines", "benchmarks")), f"{module} imports {imported}"
+            if not imported.startswith("shap_zero."):
+                assert imported != "shap_zero", f"{module} imports the package root"
+                continue
+            target = imported.removeprefix("shap_zero.")
+            if target.split(".")[0] == module.split(".")[0]:
+                continue  # inside one subpackage
+            assert _layer(target) <= own, f"{module} (layer {own}) imports {imported} (layer {_layer(target)})"
+
+
+def test_kernels_import_nothing_from_the_package_but_kernels():
+    for path in (PACKAGE / "_kernels").glob("*.py"):
+        for imported in _imports(path):
+            if imported.startswith("shap_zero"):
+                assert imported.startswith("shap_zero._kernels"), f"{path.name} imports {imported}"
+
+
+def test_demo_command_runs_and_writes_its_outputs(tmp_path, capsys):
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "65,536 model queries" in printed and "Efficiency" in printed
+    assert (tmp_path / "toy_model.sketch.npz").stat().st_size > 0
+    assert (tmp_path / "shap_values.png").stat().st_size > 0
+    sketch = sz.FourierSketch.load(tmp_path / "toy_model.sketch.npz")
+    codes = sz.DNA.encode(["ACGGCTTT", "TTTTAAAA"])
+    assert abs(sketch.predict(codes) - cli.toy_guide_model(codes)).max() < 1e-10
