@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from shap_zero._validation import check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 from shap_zero.fourier import FourierSketch
@@ -100,39 +101,8 @@ _SUM_TOLERANCE: float = 1e-6
 
 
 def _check_int(value: object, name: str, low: int, high: int | None = None) -> int:
-    """Return ``value`` as a Python int after checking its type and range.
-
-    Parameters
-    ----------
-    value : object
-        The candidate integer.
-    name : str
-        Argument name used in error messages.
-    low : int
-        Smallest allowed value.
-    high : int or None
-        Largest allowed value, or ``None`` for no upper bound.
-
-    Returns
-    -------
-    int
-        The validated value.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``value`` is not an integer (``bool`` is refused) or is out of range.
-    """
-    # bool is an int subclass, but True as "q" is always a bug.
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidParameterError(
-            f"{name} must be an integer, got {value!r} of type {type(value).__name__}"
-        )
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        expected = f">= {low}" if high is None else f"in {low}..{high}"
-        raise InvalidParameterError(f"{name} must be an integer {expected}, got {value}")
-    return value
+    """Validate an integer argument in ``low..high`` (``high=None``: no upper bound)."""
+    return check_int(value, name=name, minimum=low, maximum=high)
 
 
 def _check_q(q: object) -> int:

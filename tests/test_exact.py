@@ -499,13 +499,13 @@ def zero_model(Z: np.ndarray) -> np.ndarray:
     ("call", "match"),
     [
         (lambda: all_sequences(12, 4), r"q\*\*n = 16777216 rows; at most MAX_DENSE_SIZE"),
-        (lambda: all_sequences(0, 2), r"n must be an integer >= 1, got 0"),
-        (lambda: all_sequences(3, 1), r"q must be an integer in 2\.\.256, got 1"),
-        (lambda: all_sequences(3, 300), r"q must be an integer in 2\.\.256, got 300"),
-        (lambda: all_sequences(3.0, 2), r"n must be an integer, got 3\.0 of type float"),
-        (lambda: all_sequences(3, True), r"q must be an integer, got True of type bool"),
-        (lambda: uniform_background(0, 2), r"n must be an integer >= 1"),
-        (lambda: uniform_background(3, 1), r"q must be an integer in 2\.\.256"),
+        (lambda: all_sequences(0, 2), r"n: expected an integer >= 1, got 0"),
+        (lambda: all_sequences(3, 1), r"q: expected an integer between 2 and 256, got 1"),
+        (lambda: all_sequences(3, 300), r"q: expected an integer between 2 and 256, got 300"),
+        (lambda: all_sequences(3.0, 2), r"n: expected an integer, got 3\.0 of type float"),
+        (lambda: all_sequences(3, True), r"q: expected an integer, got True of type bool"),
+        (lambda: uniform_background(0, 2), r"n: expected an integer >= 1"),
+        (lambda: uniform_background(3, 1), r"q: expected an integer between 2 and 256"),
         (
             lambda: reference_background([0, 3], 3),
             r"reference must hold symbol codes in 0\.\.2 \(q=3\), got values in 0\.\.3",
@@ -600,11 +600,11 @@ W2, P2 = uniform_background(2, 2)
         ),
         (
             lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 2, "SII", 3),
-            r"order must be an integer in 1\.\.2, got 3",
+            r"order: expected an integer between 1 and 2, got 3",
         ),
         (
             lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 1, "SII", 1),
-            r"q must be an integer in 2\.\.256, got 1",
+            r"q: expected an integer between 2 and 256, got 1",
         ),
     ],
 )
@@ -638,15 +638,15 @@ def test_value_function_errors(call: Callable[[], object], match: str) -> None:
         (lambda: interaction_index_from_game(np.zeros(8), None, 2), r"index must be one of .* got None"),
         (
             lambda: interaction_index_from_game(np.zeros(8), "SII", 0),
-            r"order must be an integer in 1\.\.3, got 0",
+            r"order: expected an integer between 1 and 3, got 0",
         ),
         (
             lambda: interaction_index_from_game(np.zeros(8), "SII", 4),
-            r"order must be an integer in 1\.\.3, got 4",
+            r"order: expected an integer between 1 and 3, got 4",
         ),
         (
             lambda: interaction_index_from_game(np.zeros(8), "SII", 2.0),
-            r"order must be an integer, got 2\.0 of type float",
+            r"order: expected an integer, got 2\.0 of type float",
         ),
     ],
 )
@@ -694,5 +694,5 @@ def test_column_output_is_accepted() -> None:
 
 
 def test_errors_are_value_errors() -> None:
-    with pytest.raises(ValueError, match="order must be an integer"):
+    with pytest.raises(ValueError, match="order: expected an integer"):
         interaction_index_from_game(np.zeros(4), "SII", 5)
