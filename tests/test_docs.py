@@ -28,8 +28,9 @@ def test_docstring_examples_run():
     import doctest
 
     import shap_zero
+    import shap_zero.alphabet
     import shap_zero.fourier
 
-    for module in (shap_zero, shap_zero.fourier):
+    for module in (shap_zero, shap_zero.alphabet, shap_zero.fourier):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
