@@ -18,7 +18,7 @@ LAYERS = [
     {"_kernels"},
     {"alphabet", "models"},
     {"fourier"},
-    {"synthetic", "exact"},
+    {"synthetic", "exact", "sketch"},
     {"attribution"},
 ]
 

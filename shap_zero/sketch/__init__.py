@@ -1,0 +1,1 @@
+"""Learning sparse Fourier sketches from model queries (q-SFT)."""

@@ -1,0 +1,293 @@
+"""The q-SFT query design: subsampling matrices, delays and the set of query points.
+
+For C subsampling groups with matrices ``M_c`` in Z_q^(n x b) and P delay rows ``d_p``,
+the model is queried on ``{M_c l + d_p mod q : l in Z_q^b}`` for every (c, p): C * P
+blocks of q^b points (math.md section 6). The b-dimensional DFT of a block aliases the
+spectrum into q^b bins, ``U_c[p, j] = sum_{k : M_c^T k = j} F[k] omega^<k, d_p>``.
+
+Delays are the paper's noise-robust identity delays: R random offsets ``r_p``, each
+followed by ``r_p - e_1, ..., r_p - e_n``, so P = R (n + 1).
+
+Designs are nested: the points of a smaller b are the points of the larger design whose
+last b_max - b coordinates of l are zero (the first b columns of every M_c), so budgets
+can be swept without new queries.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from shap_zero._validation import check_int, check_random_state
+from shap_zero.exceptions import InvalidParameterError
+
+__all__ = [
+    "SubsamplingDesign",
+    "draw_design",
+    "design_size",
+    "choose_design",
+    "is_full_rank",
+    "unique_rows",
+    "InsufficientBudgetError",
+]
+
+
+class InsufficientBudgetError(InvalidParameterError):
+    """The query budget is below the smallest design for this n and q."""
+
+
+def _prime_factors(q: int) -> list[int]:
+    factors, candidate = [], 2
+    while candidate * candidate <= q:
+        if q % candidate == 0:
+            factors.append(candidate)
+            while q % candidate == 0:
+                q //= candidate
+        candidate += 1
+    if q > 1:
+        factors.append(q)
+    return factors
+
+
+def _rank_mod_prime(matrix: np.ndarray, p: int) -> int:
+    """Rank of an integer matrix over GF(p), by Gaussian elimination."""
+    work = np.array(matrix, dtype=np.int64) % p
+    rows, cols = work.shape
+    rank = 0
+    for col in range(cols):
+        pivot_rows = np.flatnonzero(work[rank:, col]) + rank
+        if len(pivot_rows) == 0:
+            continue
+        pivot = pivot_rows[0]
+        work[[rank, pivot]] = work[[pivot, rank]]
+        inverse = pow(int(work[rank, col]), -1, p)
+        work[rank] = (work[rank] * inverse) % p
+        others = np.flatnonzero(work[:, col])
+        others = others[others != rank]
+        work[others] = (work[others] - np.outer(work[others, col], work[rank])) % p
+        rank += 1
+        if rank == rows:
+            break
+    return rank
+
+
+def is_full_rank(matrix: np.ndarray, q: int) -> bool:
+    """Whether ``l -> M l mod q`` is injective on Z_q^b for M of shape (n, b).
+
+    Over the ring Z_q this holds exactly when M has full column rank modulo every prime
+    factor of q. Then ``M^T`` maps Z_q^n onto Z_q^b and no bin is structurally empty.
+    """
+    matrix = np.asarray(matrix)
+    return all(_rank_mod_prime(matrix, p) == matrix.shape[1] for p in _prime_factors(q))
+
+
+def unique_rows(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a uint8 array and, for every row, the index of its distinct row.
+
+    Parameters
+    ----------
+    points : ndarray of shape (M, n), uint8
+
+    Returns
+    -------
+    unique : ndarray of shape (U, n), uint8
+        Distinct rows, in order of first appearance.
+    inverse : ndarray of shape (M,), int64
+        ``points == unique[inverse]``.
+    """
+    points = np.ascontiguousarray(points, dtype=np.uint8)
+    if points.shape[0] == 0:
+        return points.copy(), np.zeros(0, dtype=np.int64)
+    keys = points.view(np.dtype((np.void, points.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    # Renumber the distinct rows by first appearance so the query order is stable.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return points[first[order]], rank[inverse.reshape(-1)].astype(np.int64)
+
+
+def design_size(n: int, q: int, b: int, n_groups: int, n_repeats: int) -> int:
+    """Number of query points of a design before de-duplication: C * R * (n + 1) * q^b."""
+    return n_groups * n_repeats * (n + 1) * q**b
+
+
+def choose_design(
+    budget: int, n: int, q: int, *, n_groups: int | None = None, n_repeats: int | None = None
+) -> tuple[int, int, int]:
+    """The largest design (b, C, R) whose query count fits a budget.
+
+    b is raised first (it sets the number of bins, q^b); C and R default to 3, as the
+    paper advises, and are lowered (R first, then C) only when even b = 1 does not fit.
+
+    Parameters
+    ----------
+    budget : int
+        Maximum number of query points (before de-duplication).
+    n, q : int
+    n_groups, n_repeats : int, optional
+        Fix C or R instead of choosing them.
+
+    Returns
+    -------
+    (b, C, R)
+
+    Raises
+    ------
+    InsufficientBudgetError
+        With the minimum budget for this n and q.
+    """
+    budget = check_int(budget, name="budget", minimum=1)
+    group_options = [n_groups] if n_groups is not None else [3, 2, 1]
+    repeat_options = [n_repeats] if n_repeats is not None else [3, 2, 1]
+    for groups in group_options:
+        for repeats in repeat_options:
+            per_bin = design_size(n, q, 0, groups, repeats)
+            if per_bin * q > budget:
+                continue
+            b = min(n, int(math.floor(math.log(budget / per_bin, q) + 1e-12)))
+            while b > 1 and design_size(n, q, b, groups, repeats) > budget:
+                b -= 1
+            return b, groups, repeats
+    minimum = design_size(n, q, 1, group_options[-1], repeat_options[-1])
+    raise InsufficientBudgetError(
+        f"budget={budget} is below the smallest q-SFT design for n={n}, q={q}: "
+        f"b=1 with C={group_options[-1]} group(s) and R={repeat_options[-1]} delay repeat(s) needs "
+        f"{minimum} queries (C * R * (n + 1) * q^b). With the defaults C=R=3, b=1 needs "
+        f"{design_size(n, q, 1, 3, 3)}."
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SubsamplingDesign:
+    """A drawn q-SFT design.
+
+    Attributes
+    ----------
+    n, q, b : int
+        Sequence length, alphabet size, and bins per group as q^b.
+    matrices : ndarray of shape (C, n, b), uint8
+        The subsampling matrices M_c, each of full column rank over Z_q.
+    delays : ndarray of shape (P, n), uint8
+        Delay rows, P = R (n + 1): for each offset r, the rows r, r - e_1, ..., r - e_n.
+    offsets : ndarray of shape (R, n), uint8
+        The random offsets r.
+    """
+
+    n: int
+    q: int
+    b: int
+    matrices: np.ndarray
+    delays: np.ndarray
+    offsets: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        """Number C of subsampling groups."""
+        return int(self.matrices.shape[0])
+
+    @property
+    def n_repeats(self) -> int:
+        """Number R of delay offsets."""
+        return int(self.offsets.shape[0])
+
+    @property
+    def n_delays(self) -> int:
+        """Number P of delay rows."""
+        return int(self.delays.shape[0])
+
+    def n_points(self, b: int | None = None) -> int:
+        """Query points (before de-duplication) of the design at ``b`` (default: its own)."""
+        b = self.b if b is None else b
+        return design_size(self.n, self.q, b, self.n_groups, self.n_repeats)
+
+    def lattice(self, b: int | None = None) -> np.ndarray:
+        """All l in Z_q^b in C order (first coordinate most significant), shape (q^b, b_max).
+
+        Coordinates beyond ``b`` are zero, so the same M gives the nested design.
+        """
+        b = self._check_b(b)
+        codes = np.arange(self.q**b, dtype=np.int64)
+        lattice = np.zeros((self.q**b, self.b), dtype=np.int64)
+        for t in range(b):
+            lattice[:, t] = (codes // self.q ** (b - 1 - t)) % self.q
+        return lattice
+
+    def block(self, group: int, delay: int, b: int | None = None) -> np.ndarray:
+        """Query points ``M_c l + d_p mod q`` of one block, shape (q^b, n), uint8."""
+        lattice = self.lattice(b)
+        points = (lattice @ self.matrices[group].astype(np.int64).T + self.delays[delay]) % self.q
+        return points.astype(np.uint8)
+
+    def points(self, b: int | None = None) -> np.ndarray:
+        """All query points, block by block (group-major, then delay), shape (C * P * q^b, n).
+
+        Row ``(c * P + p) * q^b + index(l)`` is ``M_c l + d_p``.
+        """
+        b = self._check_b(b)
+        lattice = self.lattice(b)
+        out = np.empty((self.n_groups, self.n_delays, self.q**b, self.n), dtype=np.uint8)
+        for c in range(self.n_groups):
+            base = lattice @ self.matrices[c].astype(np.int64).T  # (q^b, n)
+            for p in range(self.n_delays):
+                out[c, p] = (base + self.delays[p]) % self.q
+        return out.reshape(-1, self.n)
+
+    def _check_b(self, b: int | None) -> int:
+        if b is None:
+            return self.b
+        return check_int(b, name="b", minimum=1, maximum=self.b)
+
+
+def draw_design(
+    n: int,
+    q: int,
+    b: int,
+    *,
+    n_groups: int = 3,
+    n_repeats: int = 3,
+    random_state: Any = None,
+    max_attempts: int = 100,
+) -> SubsamplingDesign:
+    """Draw a design from one random generator: C full-rank matrices, then R offsets.
+
+    Parameters
+    ----------
+    n, q, b : int
+        Sequence length, alphabet size and log_q of the bins per group (1 <= b <= n).
+    n_groups : int, default 3
+        C.
+    n_repeats : int, default 3
+        R.
+    random_state : None, int or numpy.random.Generator
+    max_attempts : int
+        Redraws allowed per matrix before giving up on full rank.
+
+    Returns
+    -------
+    SubsamplingDesign
+    """
+    n = check_int(n, name="n", minimum=1)
+    q = check_int(q, name="q", minimum=2, maximum=255)
+    b = check_int(b, name="b", minimum=1, maximum=n)
+    n_groups = check_int(n_groups, name="n_groups", minimum=1)
+    n_repeats = check_int(n_repeats, name="n_repeats", minimum=1)
+    rng = check_random_state(random_state)
+    matrices = np.empty((n_groups, n, b), dtype=np.uint8)
+    for c in range(n_groups):
+        for _ in range(max_attempts):
+            candidate = rng.integers(0, q, size=(n, b))
+            if is_full_rank(candidate, q):
+                matrices[c] = candidate
+                break
+        else:  # pragma: no cover - probability ~ (1/p)^(n-b+1) per attempt
+            raise InvalidParameterError(
+                f"could not draw a full-rank {n} x {b} matrix over Z_{q} in {max_attempts} attempts"
+            )
+    offsets = rng.integers(0, q, size=(n_repeats, n)).astype(np.int64)
+    unit = np.vstack([np.zeros((1, n), dtype=np.int64), np.eye(n, dtype=np.int64)])  # [0; I_n]
+    delays = ((offsets[:, None, :] - unit[None, :, :]) % q).reshape(-1, n).astype(np.uint8)
+    return SubsamplingDesign(n=n, q=q, b=b, matrices=matrices, delays=delays, offsets=offsets.astype(np.uint8))
