@@ -24,6 +24,8 @@ from shap_zero.attribution import (
     shapley_values,
 )
 from shap_zero.exceptions import (
+    CheckpointError,
+    InsufficientBudgetError,
     InvalidParameterError,
     InvalidSequenceError,
     ModelError,
@@ -58,4 +60,6 @@ __all__ = [
     "SketchFileError",
     "ModelError",
     "ModelOutputError",
+    "CheckpointError",
+    "InsufficientBudgetError",
 ]

@@ -11,6 +11,8 @@ __all__ = [
     "InvalidParameterError",
     "InvalidSequenceError",
     "SketchFileError",
+    "CheckpointError",
+    "InsufficientBudgetError",
     "ModelError",
     "ModelOutputError",
 ]
@@ -39,9 +41,25 @@ class SketchFileError(ShapZeroError, ValueError):
     """A saved sketch file is truncated, corrupted, foreign or from a newer format."""
 
 
+class CheckpointError(ShapZeroError, ValueError):
+    """A query checkpoint file cannot be resumed.
+
+    It is foreign or its header is garbled, it belongs to another query campaign
+    (other points or batch size), it is damaged in a way an interrupted run cannot
+    explain, or another running campaign holds it. The message names the file.
+    """
+
+
 class ModelError(ShapZeroError, RuntimeError):
     """The user's model raised while being queried; the original error is chained."""
 
 
 class ModelOutputError(ShapZeroError, ValueError):
     """The user's model returned NaN, infinite, non-numeric or wrongly shaped outputs."""
+
+
+class InsufficientBudgetError(InvalidParameterError):
+    """A query budget is below the smallest design for the sequence length and alphabet.
+
+    The message states that minimum.
+    """

@@ -14,7 +14,7 @@ import numpy as np
 
 from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 
-__all__ = ["query_model", "check_model_output", "DEFAULT_BATCH_SIZE"]
+__all__ = ["query_model", "query_batch", "check_model_output", "DEFAULT_BATCH_SIZE"]
 
 #: Sequences per model call unless the caller says otherwise.
 DEFAULT_BATCH_SIZE = 4096
@@ -64,6 +64,42 @@ def check_model_output(output: Any, n_rows: int, where: str) -> np.ndarray:
             f"of that call (output column {column})"
         )
     return values
+
+
+def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: str) -> np.ndarray:
+    """Call the model on one batch and check what it returns.
+
+    The one place where a user's model is called, shared by :func:`query_model` and
+    :func:`shap_zero.sketch.queries.run_queries`. It is a module-level function so that
+    it can be sent to a process pool or a Dask cluster together with a picklable model;
+    a model error is wrapped where it happens, so only a :class:`ModelError` carrying a
+    string has to travel back (the user's own exception may not pickle).
+
+    Parameters
+    ----------
+    model : callable
+        Takes uint8 codes of shape (B, n), returns B numbers or (B, m).
+    codes : ndarray of shape (B, n), uint8
+        The batch, passed to the model as is.
+    where : str
+        Description of the batch for error messages (e.g. "batch 3 (rows 8192..12287)").
+
+    Returns
+    -------
+    ndarray of shape (B, m), float64
+
+    Raises
+    ------
+    ModelError
+        If the model raises; the message names ``where`` and the original error is chained.
+    ModelOutputError
+        If the output has the wrong shape, is not numeric or is not finite.
+    """
+    try:
+        raw = model(codes)
+    except Exception as error:
+        raise ModelError(f"the model raised on {where}: {type(error).__name__}: {error}") from error
+    return check_model_output(raw, codes.shape[0], where)
 
 
 def _batches(n_rows: int, batch_size: int) -> Iterator[slice]:
@@ -119,11 +155,7 @@ def query_model(
     try:
         for number, rows in enumerate(_batches(n_rows, int(batch_size))):
             where = f"batch {number} (rows {rows.start}..{rows.stop - 1})"
-            try:
-                raw = model(codes[rows])
-            except Exception as error:
-                raise ModelError(f"the model raised on {where}: {type(error).__name__}: {error}") from error
-            values = check_model_output(raw, rows.stop - rows.start, where)
+            values = query_batch(model, codes[rows], where)
             if out is None:
                 out = np.empty((n_rows, values.shape[1]), dtype=np.float64)
             elif values.shape[1] != out.shape[1]:

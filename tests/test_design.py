@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
+from shap_zero.exceptions import InsufficientBudgetError
 from shap_zero.sketch.design import (
-    InsufficientBudgetError,
     choose_design,
     design_size,
     draw_design,

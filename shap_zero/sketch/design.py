@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from shap_zero._validation import check_int, check_random_state
-from shap_zero.exceptions import InvalidParameterError
+from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
 
 __all__ = [
     "SubsamplingDesign",
@@ -31,12 +31,7 @@ __all__ = [
     "choose_design",
     "is_full_rank",
     "unique_rows",
-    "InsufficientBudgetError",
 ]
-
-
-class InsufficientBudgetError(InvalidParameterError):
-    """The query budget is below the smallest design for this n and q."""
 
 
 def _prime_factors(q: int) -> list[int]:
