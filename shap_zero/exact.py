@@ -44,9 +44,9 @@ import numpy as np
 
 from shap_zero._validation import check_int
 from shap_zero.alphabet import Alphabet
-from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
+from shap_zero.exceptions import InvalidParameterError, ModelOutputError
 from shap_zero.fourier import FourierSketch
-from shap_zero.models import DEFAULT_BATCH_SIZE, query_model
+from shap_zero.models import DEFAULT_BATCH_SIZE, query_batch, query_model
 
 __all__ = [
     "exact_sketch",
@@ -506,7 +506,7 @@ class _BatchedExpectation:
             )
 
     def _call_model(self, batch: np.ndarray) -> np.ndarray:
-        """Call the model on one batch and check that it returned ``M`` finite reals.
+        """Call the model on one batch through :func:`shap_zero.models.query_batch`.
 
         Parameters
         ----------
@@ -525,39 +525,14 @@ class _BatchedExpectation:
         ModelOutputError
             If the output is not ``M`` finite real numbers.
         """
-        try:
-            raw = self._f(batch)
-        except Exception as error:
-            raise ModelError(
-                f"f raised on a batch of {batch.shape[0]} sequences: {type(error).__name__}: {error}"
-            ) from error
-        try:
-            out = np.asarray(raw)
-        except Exception as error:  # ragged lists and foreign objects
-            raise ModelOutputError(f"f must return an array of numbers, got {type(raw).__name__}") from error
-        if out.dtype == object or not (
-            np.issubdtype(out.dtype, np.integer)
-            or np.issubdtype(out.dtype, np.floating)
-            or out.dtype == np.bool_
-        ):
-            raise ModelOutputError(f"f must return real numbers, got dtype {out.dtype}")
-        # A single-output model may return a column; anything wider is a multi-output
-        # model, which the oracle does not support.
-        if out.shape == (batch.shape[0], 1):
-            out = out[:, 0]
-        if out.shape != (batch.shape[0],):
+        out = query_batch(self._f, batch, f"a batch of {batch.shape[0]} sequences")
+        # A multi-output model has no single value function: the oracle refuses it.
+        if out.shape[1] != 1:
             raise ModelOutputError(
-                f"f must return an array of shape (M,) or (M, 1) for an input of shape (M, n); "
-                f"got shape {out.shape} for input shape {batch.shape}"
+                f"f must return one output per sequence, shape (M,) or (M, 1); got shape {out.shape} "
+                f"for input shape {batch.shape}"
             )
-        out = out.astype(np.float64)
-        if not np.all(np.isfinite(out)):
-            bad = int(np.flatnonzero(~np.isfinite(out))[0])
-            raise ModelOutputError(
-                f"f must return finite values, got {out[bad]} for row {bad} of a batch of "
-                f"{batch.shape[0]} sequences"
-            )
-        return out
+        return out[:, 0]
 
 
 def _cartesian_product(supports: Sequence[np.ndarray]) -> np.ndarray:

@@ -268,9 +268,9 @@ def test_chunked_results_equal_single_chunk(rng, monkeypatch):
         "fsii": interaction_values(sketch, X, index="FSII", order=3, background=background).values,
         "mobius": mobius_coefficients(sketch, X).values,
     }
-    monkeypatch.setattr(engine, "_ROWS_PER_CHUNK", 13)
+    monkeypatch.setattr(engine, "ROWS_PER_CHUNK", 13)
     monkeypatch.setattr(engine, "BLOCK_ROWS", 5)  # blocks that do not divide the chunks
-    monkeypatch.setattr(engine, "_MOBIUS_CHUNK_BYTES", 8 * 300 * 7)
+    monkeypatch.setattr(engine, "MOBIUS_CHUNK_BYTES", 8 * 300 * 7)
     np.testing.assert_allclose(shapley_values(sketch, X, progress=True), expected["shap"], atol=1e-13)
     np.testing.assert_allclose(mobius_coefficients(sketch, X).values, expected["mobius"], atol=1e-13)
     np.testing.assert_allclose(shapley_values(sketch, X, background=background), expected["shap_bg"], atol=1e-13)

@@ -665,21 +665,21 @@ def raising_model(Z: np.ndarray) -> np.ndarray:
         (
             lambda Z: np.zeros((Z.shape[0], 2)),
             ModelOutputError,
-            r"shape \(M,\) or \(M, 1\) .* got shape \(9, 2\)",
+            r"shape \(M,\) or \(M, 1\); got shape \(9, 2\)",
         ),
-        (lambda Z: np.zeros(Z.shape[0] + 1), ModelOutputError, r"got shape \(10,\) for input shape \(9, 2\)"),
+        (lambda Z: np.zeros(Z.shape[0] + 1), ModelOutputError, r"a batch of 9 sequences must have shape \(9,\) or \(9, m\) .* got shape \(10,\)"),
         (
             lambda Z: np.full(Z.shape[0], np.nan),
             ModelOutputError,
-            r"f must return finite values, got nan for row 0",
+            r"a batch of 9 sequences is not finite: nan for row 0",
         ),
         (
             lambda Z: np.zeros(Z.shape[0], dtype=complex),
             ModelOutputError,
-            r"f must return real numbers, got dtype complex128",
+            r"a batch of 9 sequences must be real; got complex dtype complex128",
         ),
-        (lambda Z: ["a"] * Z.shape[0], ModelOutputError, r"f must return real numbers, got dtype <U1"),
-        (raising_model, ModelError, r"f raised on a batch of 9 sequences: KeyError: 'no such sequence'"),
+        (lambda Z: ["a"] * Z.shape[0], ModelOutputError, r"a batch of 9 sequences must be numbers; got dtype <U1"),
+        (raising_model, ModelError, r"raised on a batch of 9 sequences: KeyError: 'no such sequence'"),
     ],
 )
 def test_model_output_errors(f: Callable[[np.ndarray], object], error: type[Exception], match: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from shap_zero._kernels.spectrum import block_phases, transpose_block
+from shap_zero._kernels.spectrum import block_phases, store_block, transpose_block
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -71,9 +71,7 @@ def shapley_uniform(
                 position = term_pos[e]
                 for j in range(count):
                     totals[position, j] += shares[j]
-        for j in range(count):
-            for i in range(n):
-                out[start + j, i] = totals[i, j]
+        store_block(totals, start, count, out)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -186,9 +184,7 @@ def mobius_uniform(
             offset = phase_offset[s]
             for j in range(count):
                 totals[column, j] += phase_table[offset + phases[j]]
-        for j in range(count):
-            for u in range(n_columns):
-                out[start + j, u] = totals[u, j]
+        store_block(totals, start, count, out)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -23,6 +23,14 @@ def transpose_block(X: np.ndarray, start: int, count: int, block: np.ndarray) ->
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def store_block(totals: np.ndarray, start: int, count: int, out: np.ndarray) -> None:
+    """Copy the accumulators ``totals`` (k, B) of a block into rows ``start:start+count`` of out (N, k)."""
+    for j in range(count):
+        for i in range(totals.shape[0]):
+            out[start + j, i] = totals[i, j]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def block_phases(
     codes_t: np.ndarray,
     count: int,

@@ -30,12 +30,6 @@ __all__ = [
     "interaction_values",
 ]
 
-# Module-level copies so tests can shrink them to exercise chunk boundaries.
-_ROWS_PER_CHUNK = ROWS_PER_CHUNK
-_MOBIUS_CHUNK_BYTES = MOBIUS_CHUNK_BYTES
-_MAX_MIXTURE_DEGREE = MAX_MIXTURE_DEGREE
-
-
 def _check_sketch(sketch: Any) -> FourierSketch:
     if not isinstance(sketch, FourierSketch):
         raise InvalidParameterError(f"sketch must be a shap_zero.FourierSketch; got {type(sketch).__name__}")
@@ -168,11 +162,11 @@ def shapley_values(
     arrays = sketch.spectrum_arrays()
     out = _check_out(out, codes.shape)
     if resolved.kind == "uniform":
-        for rows in _chunks(codes.shape[0], _ROWS_PER_CHUNK, progress, "Shapley values"):
+        for rows in _chunks(codes.shape[0], ROWS_PER_CHUNK, progress, "Shapley values"):
             kernels.shapley_uniform(codes[rows], *_uniform_args(arrays), BLOCK_ROWS, out[rows])
         return out
     moments, weights, nodes, node_weights = _mixture_arguments(resolved, sketch.max_degree)
-    rows_per_chunk = max(1, _ROWS_PER_CHUNK // max(1, resolved.n_components))
+    rows_per_chunk = max(1, ROWS_PER_CHUNK // max(1, resolved.n_components))
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, "Shapley values"):
         kernels.shapley_mixture(
             codes[rows],
@@ -204,11 +198,11 @@ def _mixture_mobius_layout(sketch: FourierSketch, max_order: int) -> tuple[tuple
     """Every nonempty subset of every support, and the column of each (term, bitmask)."""
     arrays = sketch.spectrum_arrays()
     max_degree = sketch.max_degree
-    if max_degree > _MAX_MIXTURE_DEGREE:
+    if max_degree > MAX_MIXTURE_DEGREE:
         raise InvalidParameterError(
             f"interactions under a non-uniform background expand each term over all subsets of "
             f"its support; this sketch has a term of degree {max_degree} (2^{max_degree} subsets), "
-            f"above the limit of {_MAX_MIXTURE_DEGREE}. Use the uniform background, or truncate the sketch."
+            f"above the limit of {MAX_MIXTURE_DEGREE}. Use the uniform background, or truncate the sketch."
         )
     columns: dict[Subset, int] = {}
     subset_column = np.full((sketch.n_terms, 1 << max_degree), -1, dtype=np.int64)
@@ -238,7 +232,7 @@ def _mobius_chunks(
         subsets, subset_column = _mixture_mobius_layout(sketch, max_order)
         moments, weights, _, _ = _mixture_arguments(background, sketch.max_degree)
     width = max(1, len(subsets))
-    rows_per_chunk = max(1, min(_ROWS_PER_CHUNK, _MOBIUS_CHUNK_BYTES // (8 * width)))
+    rows_per_chunk = max(1, min(ROWS_PER_CHUNK, MOBIUS_CHUNK_BYTES // (8 * width)))
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, description):
         block = np.empty((rows.stop - rows.start, len(subsets)), dtype=np.float64)
         if background.kind == "uniform":
@@ -400,7 +394,7 @@ def shap_interaction_values(
     out = np.empty((codes.shape[0], n, n), dtype=np.float64)
     if resolved.kind == "uniform":
         arrays = sketch.spectrum_arrays()
-        for rows in _chunks(codes.shape[0], _ROWS_PER_CHUNK // max(1, n), progress, "SHAP interactions"):
+        for rows in _chunks(codes.shape[0], ROWS_PER_CHUNK // max(1, n), progress, "SHAP interactions"):
             kernels.pairwise_uniform(codes[rows], *_uniform_args(arrays), out[rows])
         return out
     diagonal = np.arange(n)
