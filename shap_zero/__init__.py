@@ -35,6 +35,7 @@ from shap_zero.exceptions import (
 )
 from shap_zero.exact import exact_sketch
 from shap_zero.fourier import FourierSketch
+from shap_zero.sketch import QSFT
 from shap_zero.synthetic import random_sparse_sketch
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "FourierSketch",
     "exact_sketch",
     "random_sparse_sketch",
+    "QSFT",
     "Background",
     "Interactions",
     "INDEX_NAMES",

@@ -1,7 +1,9 @@
 """Learning sparse Fourier sketches from model queries (q-SFT).
 
 - :mod:`shap_zero.sketch.design`: the query design (subsampling matrices, delays, budgets);
-- :mod:`shap_zero.sketch.queries`: batched, resumable model queries.
+- :mod:`shap_zero.sketch.queries`: batched, resumable model queries;
+- :mod:`shap_zero.sketch.decoder`: aliased transforms, peeling, refit, noise floor;
+- :mod:`shap_zero.sketch.qsft`: the :class:`QSFT` estimator that ties them together.
 """
 
 from shap_zero.sketch.design import (
@@ -9,6 +11,8 @@ from shap_zero.sketch.design import (
     choose_design,
     draw_design,
 )
+from shap_zero.sketch.decoder import DecodeResult, decode
+from shap_zero.sketch.qsft import QSFT, OutputReport, QSFTReport
 from shap_zero.sketch.queries import QueryResult, run_queries
 
 __all__ = [
@@ -17,4 +21,9 @@ __all__ = [
     "choose_design",
     "QueryResult",
     "run_queries",
+    "decode",
+    "DecodeResult",
+    "QSFT",
+    "QSFTReport",
+    "OutputReport",
 ]

@@ -1,0 +1,241 @@
+"""Bin tests and peeling updates of the q-SFT decoder.
+
+The aliased transforms are held as one array ``bins`` of shape (C, J, P): group c, bin j
+(J = q^b, C order) and delay p. Delays follow the identity design of
+:mod:`shap_zero.sketch.design`: delay ``p = r (n + 1) + i`` is the offset ``r_r`` for
+i = 0 and ``r_r - e_i`` for i = 1..n, so the phase of frequency k at delay p is
+``<k, r_r> - k_i`` and needs no (P, n) product.
+
+A frequency k lands in bin ``j = M_c^T k (mod q)`` of group c; its conjugate -k lands in
+``conj_bin[j]``, the bin of -j.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+#: Status codes written by :func:`classify_bins`.
+ZERO_TON = 0
+SINGLETON = 1
+MULTITON = 2
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _offset_phase(offsets: np.ndarray, repeat: int, freq: np.ndarray, q: int) -> int:
+    """``<k, r_repeat> mod q``."""
+    total = 0
+    for i in range(offsets.shape[1]):
+        total += offsets[repeat, i] * freq[i]
+    return total % q
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _bin_of(matrices: np.ndarray, group: int, freq: np.ndarray, q: int) -> int:
+    """Bin index of ``M_group^T k (mod q)``, first coordinate most significant."""
+    n = matrices.shape[1]
+    index = 0
+    for t in range(matrices.shape[2]):
+        total = 0
+        for i in range(n):
+            total += matrices[group, i, t] * freq[i]
+        index = index * q + total % q
+    return index
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def classify_bins(
+    bins: np.ndarray,
+    bin_ids: np.ndarray,
+    matrices: np.ndarray,
+    offsets: np.ndarray,
+    roots: np.ndarray,
+    zero_threshold: float,
+    singleton_threshold: float,
+    max_degree: int,
+    status: np.ndarray,
+    freqs: np.ndarray,
+    values: np.ndarray,
+    residuals: np.ndarray,
+) -> None:
+    """Classify bins as zero-ton, singleton or multiton (math.md section 6).
+
+    Parameters
+    ----------
+    bins : ndarray of shape (C, J, P), complex128
+        Current (residual) aliased transforms.
+    bin_ids : ndarray of shape (L,), int64
+        Bins to test, as ``c * J + j``.
+    matrices : ndarray of shape (C, n, b), int64
+    offsets : ndarray of shape (R, n), int64
+    roots : ndarray of shape (q,), complex128
+        ``omega^t``.
+    zero_threshold : float
+        A bin with ``||u||^2`` at or below it is a zero-ton.
+    singleton_threshold : float
+        A candidate is a singleton when ``||u - rho s||^2`` is at or below it.
+    max_degree : int
+        Candidates with more nonzero entries are multitons.
+    status : ndarray of shape (L,), int64
+        Output: :data:`ZERO_TON`, :data:`SINGLETON` or :data:`MULTITON`.
+    freqs : ndarray of shape (L, n), int64
+        Output: the detected frequency of every tested non-zero-ton.
+    values : ndarray of shape (L,), complex128
+        Output: ``rho = s^H u / P``, the singleton's coefficient.
+    residuals : ndarray of shape (L,), float64
+        Output: ``||u||^2`` for zero-tons, ``||u - rho s||^2`` otherwise.
+    """
+    n_bins = bins.shape[1]
+    n_delays = bins.shape[2]
+    n = matrices.shape[1]
+    q = roots.shape[0]
+    stride = n + 1
+    n_repeats = offsets.shape[0]
+    to_units = q / (2.0 * math.pi)
+    for t in numba.prange(bin_ids.shape[0]):
+        group = bin_ids[t] // n_bins
+        j = bin_ids[t] % n_bins
+        u = bins[group, j]
+        energy = 0.0
+        for p in range(n_delays):
+            energy += u[p].real * u[p].real + u[p].imag * u[p].imag
+        if energy <= zero_threshold:
+            status[t] = ZERO_TON
+            residuals[t] = energy
+            values[t] = 0.0
+            continue
+        freq = freqs[t]
+        degree = 0
+        for i in range(n):
+            acc = 0.0j
+            for r in range(n_repeats):
+                acc += u[r * stride] * np.conj(u[r * stride + 1 + i])
+            # angle(u[r, 0] conj(u[r, i])) = 2 pi k_i / q for a singleton
+            k_i = int(round(math.atan2(acc.imag, acc.real) * to_units)) % q
+            freq[i] = k_i
+            if k_i != 0:
+                degree += 1
+        if degree > max_degree or _bin_of(matrices, group, freq, q) != j:
+            status[t] = MULTITON
+            residuals[t] = energy
+            values[t] = 0.0
+            continue
+        rho = 0.0j
+        for r in range(n_repeats):
+            base = _offset_phase(offsets, r, freq, q)
+            rho += u[r * stride] * np.conj(roots[base])
+            for i in range(n):
+                rho += u[r * stride + 1 + i] * np.conj(roots[(base - freq[i]) % q])
+        rho /= n_delays
+        residual = 0.0
+        for r in range(n_repeats):
+            base = _offset_phase(offsets, r, freq, q)
+            diff = u[r * stride] - rho * roots[base]
+            residual += diff.real * diff.real + diff.imag * diff.imag
+            for i in range(n):
+                diff = u[r * stride + 1 + i] - rho * roots[(base - freq[i]) % q]
+                residual += diff.real * diff.real + diff.imag * diff.imag
+        values[t] = rho
+        residuals[t] = residual
+        status[t] = SINGLETON if residual <= singleton_threshold else MULTITON
+
+
+@numba.njit(cache=True, nogil=True)
+def subtract_terms(
+    bins: np.ndarray,
+    freqs: np.ndarray,
+    coefficients: np.ndarray,
+    matrices: np.ndarray,
+    offsets: np.ndarray,
+    roots: np.ndarray,
+    conj_bin: np.ndarray,
+    hermitian: bool,
+    touched: np.ndarray,
+) -> None:
+    """Subtract the contribution of each term from the bin it lands in, in every group.
+
+    Parameters
+    ----------
+    bins : ndarray of shape (C, J, P), complex128
+        Updated in place.
+    freqs : ndarray of shape (S, n), int64
+    coefficients : ndarray of shape (S,), complex128
+        ``F[k]``. With ``hermitian``, ``conj(F[k])`` is also removed at -k (once when
+        k = -k, whose coefficient must then be real).
+    matrices, offsets, roots
+        As in :func:`classify_bins`.
+    conj_bin : ndarray of shape (J,), int64
+        Bin of -j for every bin j.
+    hermitian : bool
+    touched : ndarray of shape (C * J,), bool
+        Set to True for every bin that was changed.
+    """
+    n_groups = bins.shape[0]
+    n_bins = bins.shape[1]
+    n = matrices.shape[1]
+    q = roots.shape[0]
+    stride = n + 1
+    n_repeats = offsets.shape[0]
+    for s in range(freqs.shape[0]):
+        freq = freqs[s]
+        rho = coefficients[s]
+        self_conjugate = True
+        for i in range(n):
+            if (2 * freq[i]) % q != 0:
+                self_conjugate = False
+                break
+        for group in range(n_groups):
+            j = _bin_of(matrices, group, freq, q)
+            j_conj = conj_bin[j]
+            both = hermitian and not self_conjugate
+            touched[group * n_bins + j] = True
+            if both:
+                touched[group * n_bins + j_conj] = True
+            for r in range(n_repeats):
+                base = _offset_phase(offsets, r, freq, q)
+                term = rho * roots[base]
+                bins[group, j, r * stride] -= term
+                if both:
+                    bins[group, j_conj, r * stride] -= np.conj(term)
+                for i in range(n):
+                    term = rho * roots[(base - freq[i]) % q]
+                    bins[group, j, r * stride + 1 + i] -= term
+                    if both:
+                        bins[group, j_conj, r * stride + 1 + i] -= np.conj(term)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def bins_of_terms(freqs: np.ndarray, matrices: np.ndarray, q: int, out: np.ndarray) -> None:
+    """``out[s, c] = M_c^T k_s`` as a bin index, for freqs (S, n) and out (S, C) int64."""
+    for s in numba.prange(freqs.shape[0]):
+        for group in range(matrices.shape[0]):
+            out[s, group] = _bin_of(matrices, group, freqs[s], q)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def bin_energies(bins: np.ndarray, out: np.ndarray) -> None:
+    """``out[c, j] = ||bins[c, j, :]||^2`` for bins (C, J, P) and out (C, J) float64."""
+    n_bins = bins.shape[1]
+    for flat in numba.prange(bins.shape[0] * n_bins):
+        group = flat // n_bins
+        j = flat % n_bins
+        total = 0.0
+        for p in range(bins.shape[2]):
+            value = bins[group, j, p]
+            total += value.real * value.real + value.imag * value.imag
+        out[group, j] = total
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def landing_energies(bins: np.ndarray, freqs: np.ndarray, matrices: np.ndarray, q: int, out: np.ndarray) -> None:
+    """``out[s, c] = ||bins[c, M_c^T k_s, :]||^2`` for freqs (S, n) and out (S, C) float64."""
+    for s in numba.prange(freqs.shape[0]):
+        for group in range(matrices.shape[0]):
+            j = _bin_of(matrices, group, freqs[s], q)
+            total = 0.0
+            for p in range(bins.shape[2]):
+                value = bins[group, j, p]
+                total += value.real * value.real + value.imag * value.imag
+            out[s, group] = total

@@ -1,0 +1,528 @@
+"""The q-SFT decoder: aliased transforms, peeling, least-squares refit, noise floor.
+
+Given the model's outputs on a :class:`~shap_zero.sketch.design.SubsamplingDesign`, the
+decoder recovers the frequencies and coefficients of a sparse spectrum:
+
+1. **Aliased transforms.** The b-dimensional DFT of every block, divided by q^b, gives
+   ``U_c[p, j] = sum_{M_c^T k = j} F[k] omega^<k, d_p>`` (math.md section 6).
+2. **Peeling.** Bins whose delay pattern is that of one frequency (a singleton) reveal k
+   and F[k]; the term is then subtracted from the bin it lands in in every group, which
+   may turn multitons into new singletons. For real models the transforms are conjugate
+   symmetric, so only one bin of each pair {j, -j} is tested and every term is peeled
+   together with its conjugate (Hermitian pairing).
+3. **Least-squares refit** of all found coefficients against every aliased transform of
+   every block. Each block's DFT is unitary up to the factor q^b, so this is the
+   least-squares fit to all queried samples; it needs only the bins the support lands in.
+4. **Noise floor.** The noise energy per transform entry, ``nu = sigma^2 / q^b`` for
+   i.i.d. noise of standard deviation sigma on the samples, is either given or estimated
+   from the data: the median bin energy of the current residual divided by the median
+   of its chi-square law. Peeling, refit and re-estimation repeat while new terms appear
+   or the floor falls, so strong terms are found first and weaker ones once the residual
+   has been cleaned. Thresholds are chi-square quantiles, so pure-noise bins pass a test
+   by chance with probability ``false_alarm / (number of bins)``.
+
+Nothing here is random: the result depends only on the samples and the design.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.fft
+import scipy.sparse
+import scipy.sparse.linalg
+from scipy.stats import chi2
+
+from shap_zero._kernels.peeling import (
+    SINGLETON,
+    bin_energies,
+    bins_of_terms,
+    classify_bins,
+    landing_energies,
+    subtract_terms,
+)
+from shap_zero._validation import check_int
+from shap_zero.exceptions import InvalidParameterError
+from shap_zero.sketch.design import SubsamplingDesign
+
+__all__ = [
+    "DecodeResult",
+    "aliased_transforms",
+    "nested_samples",
+    "decode",
+    "refit_coefficients",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Below this fraction of the mean bin energy, energy counts as floating-point round-off.
+RELATIVE_ENERGY_FLOOR = 1e-20
+#: Expected number of pure-noise bins, over all bins, that pass a bin test by chance.
+FALSE_ALARM = 1e-2
+#: An estimated noise floor must fall by at least this factor to start another pass.
+FLOOR_DECREASE = 0.8
+
+
+@dataclass(frozen=True, eq=False)
+class DecodeResult:
+    """Frequencies and coefficients found by :func:`decode`.
+
+    Attributes
+    ----------
+    frequencies : ndarray of shape (S, n), uint8
+    coefficients : ndarray of shape (S,), complex128
+    spectrum : {"half", "full"}
+        ``"half"`` (Hermitian pairing): each frequency stands for itself and its
+        conjugate, as in :class:`~shap_zero.fourier.FourierSketch` with
+        ``spectrum="half"``; ``"full"``: every frequency was found on its own.
+    noise_sd : float
+        The noise standard deviation per sample behind the final thresholds, in model
+        output units (estimated, or as given).
+    n_passes : int
+        Peeling passes (each followed by a refit when enabled).
+    n_rounds : int
+        Peeling rounds over all passes.
+    history : list of dict
+        Per pass: ``noise_sd``, ``new_terms``, ``rounds`` and ``residual_energy`` (the
+        fraction of the transforms' energy left unexplained after the pass).
+    """
+
+    frequencies: np.ndarray
+    coefficients: np.ndarray
+    spectrum: Literal["half", "full"]
+    noise_sd: float
+    n_passes: int
+    n_rounds: int
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def nested_samples(samples: np.ndarray, design: SubsamplingDesign, b: int) -> np.ndarray:
+    """The samples of the nested design at a smaller b, from those of the full design.
+
+    Parameters
+    ----------
+    samples : ndarray of shape (C * P * q^b_max,) or (C * P * q^b_max, m)
+        Outputs on ``design.points()``, in its order.
+    design : SubsamplingDesign
+    b : int
+        1 <= b <= design.b.
+
+    Returns
+    -------
+    ndarray of shape (C * P * q^b,) or (C * P * q^b, m)
+        Outputs on ``design.points(b)``.
+    """
+    b = check_int(b, name="b", minimum=1, maximum=design.b)
+    samples = np.asarray(samples)
+    expected = design.n_points()
+    if samples.shape[0] != expected:
+        raise InvalidParameterError(
+            f"samples: expected {expected} rows (one per point of the design), got {samples.shape[0]}"
+        )
+    blocks = samples.reshape((design.n_groups * design.n_delays, design.q**design.b) + samples.shape[1:])
+    step = design.q ** (design.b - b)
+    return blocks[:, ::step].reshape((-1,) + samples.shape[1:])
+
+
+def aliased_transforms(samples: np.ndarray, design: SubsamplingDesign, b: int | None = None) -> np.ndarray:
+    """The aliased transforms ``U_c[p, j]`` of every block.
+
+    Parameters
+    ----------
+    samples : ndarray of shape (C * P * q^b,)
+        Real model outputs on ``design.points(b)``, in its order.
+    design : SubsamplingDesign
+    b : int, optional
+        Defaults to ``design.b``.
+
+    Returns
+    -------
+    ndarray of shape (C, q^b, P), complex128
+        ``out[c, j, p] = U_c[p, j]`` with bins j in C order.
+    """
+    b = design.b if b is None else check_int(b, name="b", minimum=1, maximum=design.b)
+    q, n_groups, n_delays = design.q, design.n_groups, design.n_delays
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.shape != (n_groups * n_delays * q**b,):
+        raise InvalidParameterError(
+            f"samples: expected shape ({n_groups * n_delays * q**b},) for b={b}, got {samples.shape}"
+        )
+    blocks = samples.reshape((n_groups * n_delays,) + (q,) * b)
+    spectra = scipy.fft.fftn(blocks, axes=tuple(range(1, b + 1)), workers=-1)
+    spectra = spectra.reshape(n_groups, n_delays, q**b)
+    spectra /= q**b
+    return np.ascontiguousarray(spectra.transpose(0, 2, 1))
+
+
+def _conjugate_bins(q: int, b: int) -> np.ndarray:
+    """Index of -j for every bin j in C order, shape (q^b,)."""
+    digits = np.indices((q,) * b).reshape(b, -1)
+    negated = (-digits) % q
+    weights = q ** np.arange(b - 1, -1, -1)
+    return (weights @ negated).astype(np.int64)
+
+
+def _canonical(freqs: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lexicographic min of k and -k per row, and whether -k was taken."""
+    negated = (-freqs) % q
+    differs = freqs != negated
+    first = np.argmax(differs, axis=1)
+    rows = np.arange(freqs.shape[0])
+    flipped = differs.any(axis=1) & (negated[rows, first] < freqs[rows, first])
+    return np.where(flipped[:, None], negated, freqs), flipped
+
+
+def _self_conjugate(freqs: np.ndarray, q: int) -> np.ndarray:
+    return ((2 * freqs) % q == 0).all(axis=1)
+
+
+def _threshold_factor(dof: int, n_tests: int) -> float:
+    """Quantile of chi2(2 dof) / (2 dof) that pure noise exceeds with probability FALSE_ALARM / n_tests."""
+    return float(chi2.isf(FALSE_ALARM / max(n_tests, 1), 2 * dof) / (2 * dof))
+
+
+def _median_factor(dof: int) -> float:
+    return float(chi2.ppf(0.5, 2 * dof) / (2 * dof))
+
+
+class _Peeler:
+    """Mutable decoding state over the transforms of one output."""
+
+    def __init__(
+        self,
+        transforms: np.ndarray,
+        design: SubsamplingDesign,
+        b: int,
+        hermitian: bool,
+        max_degree: int,
+        peel_fraction: float,
+    ) -> None:
+        self.transforms = transforms
+        self.q = design.q
+        self.n = design.n
+        self.b = b
+        self.matrices = np.ascontiguousarray(design.matrices[:, :, :b], dtype=np.int64)
+        self.offsets = np.ascontiguousarray(design.offsets, dtype=np.int64)
+        self.delays = design.delays.astype(np.int64)
+        self.roots = np.exp(2j * np.pi * np.arange(self.q) / self.q)
+        self.conj_bin = _conjugate_bins(self.q, b)
+        self.hermitian = hermitian
+        self.max_degree = max_degree
+        self.peel_fraction = peel_fraction
+        n_groups, n_bins, _ = transforms.shape
+        self.n_bins = n_bins
+        all_bins = np.arange(n_groups * n_bins, dtype=np.int64)
+        if hermitian:
+            j = all_bins % n_bins
+            all_bins = all_bins[j <= self.conj_bin[j]]
+        self.test_bins = all_bins
+        self.freqs = np.zeros((0, self.n), dtype=np.int64)
+        self.coefs = np.zeros(0, dtype=np.complex128)
+        self.index: dict[bytes, int] = {}
+        self.residual = transforms.copy()
+        self.total_energy = float(np.vdot(transforms, transforms).real)
+
+    # -------------------------------------------------------------- noise floor
+    def residual_energies(self) -> np.ndarray:
+        """||u||^2 of every tested bin of the current residual."""
+        energies = np.empty(self.residual.shape[:2], dtype=np.float64)
+        bin_energies(self.residual, energies)
+        return energies.reshape(-1)[self.test_bins]
+
+    def estimate_entry_noise(self) -> float:
+        """Noise energy per transform entry from the median bin energy of the residual."""
+        n_delays = self.residual.shape[2]
+        energies = self.residual_energies() / n_delays
+        floor = RELATIVE_ENERGY_FLOOR * self.total_energy / self.transforms.size
+        return max(float(np.median(energies)) / _median_factor(n_delays), floor)
+
+    # ------------------------------------------------------------------ peeling
+    def peel(self, entry_noise: float, max_rounds: int) -> tuple[int, int]:
+        """Peel until no bin is a singleton; returns (new terms, rounds)."""
+        n_delays = self.residual.shape[2]
+        n_tests = self.test_bins.size
+        zero_threshold = n_delays * entry_noise * _threshold_factor(n_delays, n_tests)
+        singleton_threshold = (n_delays - 1) * entry_noise * _threshold_factor(max(n_delays - 1, 1), n_tests)
+        to_test = self.test_bins
+        new_terms = 0
+        rounds = 0
+        touched = np.zeros(self.residual.shape[0] * self.n_bins, dtype=np.bool_)
+        while to_test.size and rounds < max_rounds:
+            rounds += 1
+            status = np.empty(to_test.size, dtype=np.int64)
+            found = np.empty((to_test.size, self.n), dtype=np.int64)
+            values = np.empty(to_test.size, dtype=np.complex128)
+            residuals = np.empty(to_test.size, dtype=np.float64)
+            classify_bins(
+                self.residual, to_test, self.matrices, self.offsets, self.roots,
+                zero_threshold, singleton_threshold, self.max_degree,
+                status, found, values, residuals,
+            )  # fmt: skip
+            singles = np.flatnonzero(status == SINGLETON)
+            singles = singles[self._seen_everywhere(found[singles], zero_threshold)]
+            if singles.size == 0:
+                break
+            freqs, coefs, pending = self._select(found[singles], values[singles], residuals[singles])
+            touched[:] = False
+            subtract_terms(
+                self.residual, freqs, coefs, self.matrices, self.offsets, self.roots,
+                self.conj_bin, self.hermitian, touched,
+            )  # fmt: skip
+            new_terms += self._register(freqs, coefs)
+            changed = np.flatnonzero(touched)
+            if self.hermitian:
+                j = changed % self.n_bins
+                changed = changed - j + np.minimum(j, self.conj_bin[j])
+            to_test = np.union1d(changed, to_test[singles[pending]])
+        return new_terms, rounds
+
+    def _seen_everywhere(self, freqs: np.ndarray, zero_threshold: float) -> np.ndarray:
+        """Whether each candidate lands in a non-zero-ton bin in every group.
+
+        A true term's energy shows in all C groups; a false singleton (a multiton whose
+        phases happen to pass the test) usually lands in an empty bin elsewhere, and
+        peeling it would write a ghost there that is detected back next round.
+        """
+        energies = np.empty((freqs.shape[0], self.matrices.shape[0]), dtype=np.float64)
+        landing_energies(self.residual, np.ascontiguousarray(freqs), self.matrices, self.q, energies)
+        return (energies > zero_threshold).all(axis=1)
+
+    def _select(
+        self, freqs: np.ndarray, values: np.ndarray, residuals: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One occurrence per distinct frequency (the best fitting), the best fraction of them.
+
+        Returns the frequencies and coefficients to peel, and the indices of the singletons
+        left for a later round.
+        """
+        if self.hermitian:
+            freqs, flipped = _canonical(freqs, self.q)
+            values = np.where(flipped, np.conj(values), values)
+            values = np.where(_self_conjugate(freqs, self.q), values.real + 0j, values)
+        keys = np.ascontiguousarray(freqs).view(np.dtype((np.void, 8 * self.n))).reshape(-1)
+        _, inverse = np.unique(keys, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        n_distinct = int(inverse.max()) + 1
+        by_key = np.lexsort((residuals, inverse))  # grouped by frequency, best fit first
+        best = by_key[np.searchsorted(inverse[by_key], np.arange(n_distinct))]
+        best = best[np.argsort(residuals[best], kind="stable")]
+        n_peel = len(best)
+        if self.peel_fraction < 1.0:
+            n_peel = max(1, int(math.floor(self.peel_fraction * n_peel)))
+        peel = best[:n_peel]
+        peeled = np.zeros(n_distinct, dtype=np.bool_)
+        peeled[inverse[peel]] = True
+        pending = np.flatnonzero(~peeled[inverse])
+        return np.ascontiguousarray(freqs[peel]), np.ascontiguousarray(values[peel]), pending
+
+    def _register(self, freqs: np.ndarray, coefs: np.ndarray) -> int:
+        """Add peeled coefficients to the support; returns how many frequencies are new."""
+        new_rows, new_values = [], []
+        coefs_now = self.coefs
+        for row, value in zip(freqs, coefs):
+            key = row.tobytes()
+            position = self.index.get(key)
+            if position is None:
+                self.index[key] = len(self.index)
+                new_rows.append(row)
+                new_values.append(value)
+            else:  # a correction to a term already peeled
+                coefs_now[position] += value
+        if new_rows:
+            self.freqs = np.vstack([self.freqs, np.array(new_rows, dtype=np.int64)])
+            self.coefs = np.concatenate([coefs_now, np.array(new_values, dtype=np.complex128)])
+        return len(new_rows)
+
+    # -------------------------------------------------------------------- refit
+    def refit(self) -> None:
+        """Least-squares coefficients of the found support; the residual is rebuilt from them."""
+        self.coefs = refit_coefficients(
+            self.transforms, self.freqs, self.matrices, self.delays, self.q, hermitian=self.hermitian
+        )
+        self.rebuild_residual()
+
+    def rebuild_residual(self) -> None:
+        self.residual = self.transforms.copy()
+        touched = np.zeros(self.residual.shape[0] * self.n_bins, dtype=np.bool_)
+        subtract_terms(
+            self.residual, self.freqs, self.coefs, self.matrices, self.offsets, self.roots,
+            self.conj_bin, self.hermitian, touched,
+        )  # fmt: skip
+
+    def unexplained(self) -> float:
+        if self.total_energy == 0.0:
+            return 0.0
+        return float(np.vdot(self.residual, self.residual).real / self.total_energy)
+
+
+def refit_coefficients(
+    transforms: np.ndarray,
+    freqs: np.ndarray,
+    matrices: np.ndarray,
+    delays: np.ndarray,
+    q: int,
+    *,
+    hermitian: bool = True,
+) -> np.ndarray:
+    """Least-squares coefficients of a fixed support against all aliased transforms.
+
+    Parameters
+    ----------
+    transforms : ndarray of shape (C, q^b, P), complex128
+    freqs : ndarray of shape (S, n), int64
+        The support. With ``hermitian``, each row stands for k and -k.
+    matrices : ndarray of shape (C, n, b), int64
+    delays : ndarray of shape (P, n), int64
+    q : int
+    hermitian : bool, default True
+        Solve for ``F[k]`` with ``F[-k] = conj(F[k])`` (the transforms of real samples);
+        otherwise every row of ``freqs`` is an independent coefficient.
+
+    Returns
+    -------
+    ndarray of shape (S,), complex128
+        Real for self-conjugate frequencies when ``hermitian``.
+    """
+    n_terms = freqs.shape[0]
+    if n_terms == 0:
+        return np.zeros(0, dtype=np.complex128)
+    n_groups, n_bins, n_delays = transforms.shape
+    if hermitian:
+        self_conj = _self_conjugate(freqs, q)
+        partners = np.flatnonzero(~self_conj)
+        columns = np.vstack([freqs, (-freqs[partners]) % q])
+        owner = np.concatenate([np.arange(n_terms), partners])
+    else:
+        columns = freqs
+        owner = np.arange(n_terms)
+    columns = np.ascontiguousarray(columns, dtype=np.int64)
+    n_columns = columns.shape[0]
+    landing = np.empty((n_columns, n_groups), dtype=np.int64)
+    bins_of_terms(columns, matrices, q, landing)
+    flat = landing + np.arange(n_groups)[None, :] * n_bins  # (S', C) global bin ids
+    occupied, block = np.unique(flat.reshape(-1), return_inverse=True)
+    roots = np.exp(2j * np.pi * np.arange(q) / q)
+    atoms = roots[(columns @ delays.T) % q]  # (S', P): omega^<k, d_p>
+    rows = (block.reshape(n_columns, n_groups)[:, :, None] * n_delays + np.arange(n_delays)).reshape(-1)
+    cols = np.repeat(np.arange(n_columns), n_groups * n_delays)
+    data = np.broadcast_to(atoms[:, None, :], (n_columns, n_groups, n_delays)).reshape(-1)
+    design_matrix = scipy.sparse.csr_matrix(
+        (data, (rows, cols)), shape=(occupied.size * n_delays, n_columns)
+    )
+    target = transforms.reshape(n_groups * n_bins, n_delays)[occupied].reshape(-1)
+    adjoint = design_matrix.conj().T.tocsr()
+    gram = (adjoint @ design_matrix).tocsc()
+    # Columns of distinct frequencies are never equal (the identity delays pin k down), a
+    # ridge at round-off level only guards against near-duplicates.
+    gram = gram + scipy.sparse.identity(n_columns, format="csc") * (1e-12 * n_groups * n_delays)
+    solution = np.atleast_1d(scipy.sparse.linalg.spsolve(gram, adjoint @ target))
+    if not hermitian:
+        return solution.astype(np.complex128)
+    coefs = solution[:n_terms].astype(np.complex128)
+    # Average F[k] and conj(F[-k]): equal up to round-off for real samples.
+    coefs[partners] = 0.5 * (coefs[partners] + np.conj(solution[n_terms:]))
+    coefs[self_conj] = coefs[self_conj].real
+    return coefs
+
+
+def decode(
+    samples: np.ndarray,
+    design: SubsamplingDesign,
+    *,
+    b: int | None = None,
+    noise_sd: float | Literal["auto"] = "auto",
+    refit: bool = True,
+    hermitian: bool = True,
+    max_degree: int | None = None,
+    peel_fraction: float = 1.0,
+    max_passes: int = 20,
+    max_rounds: int = 1000,
+) -> DecodeResult:
+    """Recover a sparse spectrum from the outputs of one model output on a design.
+
+    Parameters
+    ----------
+    samples : ndarray of shape (C * P * q^b,)
+        Real model outputs on ``design.points(b)``, in its order.
+    design : SubsamplingDesign
+    b : int, optional
+        Decode the nested design at this b (samples must then be those of
+        ``design.points(b)``, see :func:`nested_samples`). Defaults to ``design.b``.
+    noise_sd : float or "auto", default "auto"
+        Standard deviation of the noise on one sample, in model-output units, that the
+        bin tests treat as noise. ``"auto"`` estimates it from the transforms and lowers
+        it pass by pass as terms are explained. A float fixes it (one pass without
+        refit, as the paper's decoder, or passes until no new term with refit).
+    refit : bool, default True
+        Least-squares refit of the support after every pass.
+    hermitian : bool, default True
+        Pair k with -k (the samples are real). False decodes both separately, as the
+        paper's code does.
+    max_degree : int, optional
+        Reject singletons with more nonzero entries.
+    peel_fraction : float in (0, 1], default 1.0
+        Fraction of the round's singletons (best fitting first) peeled per round; the
+        paper's code peels 0.1, which is slower but more cautious under noise.
+    max_passes, max_rounds : int
+        Limits on peel-refit passes and on rounds per pass.
+
+    Returns
+    -------
+    DecodeResult
+    """
+    b = design.b if b is None else check_int(b, name="b", minimum=1, maximum=design.b)
+    if max_degree is None:
+        max_degree = design.n
+    max_degree = check_int(max_degree, name="max_degree", minimum=0, maximum=design.n)
+    max_passes = check_int(max_passes, name="max_passes", minimum=1)
+    max_rounds = check_int(max_rounds, name="max_rounds", minimum=1)
+    if not (isinstance(peel_fraction, (int, float)) and 0.0 < peel_fraction <= 1.0):
+        raise InvalidParameterError(f"peel_fraction: expected a number in (0, 1], got {peel_fraction!r}")
+    auto = isinstance(noise_sd, str)
+    if auto and noise_sd != "auto":
+        raise InvalidParameterError(f"noise_sd: expected 'auto' or a non-negative number, got {noise_sd!r}")
+    if not auto and not (isinstance(noise_sd, (int, float)) and math.isfinite(noise_sd) and noise_sd >= 0):
+        raise InvalidParameterError(f"noise_sd: expected 'auto' or a non-negative number, got {noise_sd!r}")
+    transforms = aliased_transforms(samples, design, b)
+    peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction))
+    block_size = design.q**b
+    floor = RELATIVE_ENERGY_FLOOR * peeler.total_energy / transforms.size
+    entry_noise = peeler.estimate_entry_noise() if auto else max(float(noise_sd) ** 2 / block_size, floor)
+    history: list[dict[str, float]] = []
+    n_rounds = 0
+    for _ in range(max_passes if (auto or refit) else 1):
+        new_terms, rounds = peeler.peel(entry_noise, max_rounds)
+        n_rounds += rounds
+        if refit and new_terms:
+            peeler.refit()
+        history.append(
+            {
+                "noise_sd": math.sqrt(entry_noise * block_size),
+                "new_terms": new_terms,
+                "rounds": rounds,
+                "residual_energy": peeler.unexplained(),
+            }
+        )
+        logger.debug("q-SFT pass %d: %s", len(history), history[-1])
+        if not auto:
+            if new_terms == 0:
+                break
+            continue
+        estimate = peeler.estimate_entry_noise()
+        if new_terms == 0 and estimate > FLOOR_DECREASE * entry_noise:
+            break
+        entry_noise = min(estimate, entry_noise)
+    frequencies = peeler.freqs.astype(np.uint8)
+    return DecodeResult(
+        frequencies=frequencies,
+        coefficients=peeler.coefs.copy(),
+        spectrum="half" if hermitian else "full",
+        noise_sd=math.sqrt(entry_noise * block_size),
+        n_passes=len(history),
+        n_rounds=n_rounds,
+        history=history,
+    )
