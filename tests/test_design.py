@@ -126,3 +126,38 @@ def test_draw_design_rejects_bad_arguments():
         draw_design(5, 1, 2)
     with pytest.raises(ValueError, match="random_state"):
         draw_design(5, 4, 2, random_state="seed")
+
+
+@pytest.mark.parametrize(("q", "n", "b"), [(2, 5, 3), (2, 12, 3), (3, 8, 2), (4, 40, 6), (12, 9, 2), (20, 12, 3)])
+def test_drawn_matrices_have_distinct_nonzero_rows_modulo_every_prime(q, n, b, seed):
+    from shap_zero.sketch.design import draw_matrix
+
+    rng = np.random.default_rng(seed)
+    for p in [p for p in (2, 3, 5, 7) if q % p == 0]:
+        matrix = draw_matrix(n, q, b, rng)
+        assert matrix.shape == (n, b) and matrix.min() >= 0 and matrix.max() < q
+        residues = matrix % p
+        assert residues.any(axis=1).all()
+        if n <= p**b - 1:
+            assert len({tuple(row) for row in residues}) == n
+
+
+def test_frequencies_differing_in_two_positions_never_share_a_bin(seed):
+    # The point of draw_matrix: with q = 4, k and k + 2 e_i (or any two-position change)
+    # would collide with probability 2^-b per group for a uniform M.
+    q, n, b = 4, 12, 4
+    design = draw_design(n, q, b, n_groups=3, random_state=seed)
+    weights = q ** np.arange(b - 1, -1, -1)
+    differences = []
+    for i in range(n):
+        for j in range(i, n):
+            for a in range(1, q):
+                for c in range(q if j != i else 1):
+                    v = np.zeros(n, dtype=np.int64)
+                    v[i] = a
+                    v[j] = (v[j] + c) % q
+                    if v.any():
+                        differences.append(v)
+    differences = np.array(differences)
+    for matrix in design.matrices.astype(np.int64):
+        assert (((differences @ matrix) % q) @ weights != 0).all()

@@ -418,7 +418,7 @@ def refit_coefficients(
     gram = (adjoint @ design_matrix).tocsc()
     # Columns of distinct frequencies are never equal (the identity delays pin k down), a
     # ridge at round-off level only guards against near-duplicates.
-    gram = gram + scipy.sparse.identity(n_columns, format="csc") * (1e-12 * n_groups * n_delays)
+    gram = gram + scipy.sparse.identity(n_columns, format="csc") * (1e-14 * n_groups * n_delays)
     solution = np.atleast_1d(scipy.sparse.linalg.spsolve(gram, adjoint @ target))
     if not hermitian:
         return solution.astype(np.complex128)

@@ -30,6 +30,7 @@ __all__ = [
     "design_size",
     "choose_design",
     "is_full_rank",
+    "draw_matrix",
     "unique_rows",
 ]
 
@@ -77,6 +78,57 @@ def is_full_rank(matrix: np.ndarray, q: int) -> bool:
     """
     matrix = np.asarray(matrix)
     return all(_rank_mod_prime(matrix, p) == matrix.shape[1] for p in _prime_factors(q))
+
+
+def _prime_powers(q: int) -> list[tuple[int, int]]:
+    """The factorisation of q as (p, p^a) pairs."""
+    powers = []
+    for p in _prime_factors(q):
+        power = p
+        while q % (power * p) == 0:
+            power *= p
+        powers.append((p, power))
+    return powers
+
+
+def _crt_basis(q: int, moduli: list[int]) -> list[int]:
+    """Integers e_i with e_i = 1 mod m_i and 0 mod the other moduli (Chinese remainders)."""
+    basis = []
+    for m in moduli:
+        others = q // m
+        basis.append(next(x for x in range(0, q, others) if x % m == 1))
+    return basis
+
+
+def draw_matrix(n: int, q: int, b: int, rng: np.random.Generator) -> np.ndarray:
+    """A random M in Z_q^(n x b) whose rows are nonzero and distinct modulo every prime p of q.
+
+    Over Z_q with q composite, frequencies that differ by a multiple of q/p alias with
+    probability p^-b instead of q^-b (for q = 4, all k with entries in {0, 2} share 2^b
+    bins). Rows that are nonzero and pairwise distinct mod p make ``M^T v != 0 mod p``
+    for every v with one or two entries not divisible by p, so two frequencies that
+    differ in at most two positions never share a bin. Rows are distinct when
+    n <= p^b - 1 and only nonzero otherwise; modulo each prime power the rest of M is
+    uniform (by the Chinese remainder theorem, independently per prime power).
+
+    Returns
+    -------
+    ndarray of shape (n, b), int64
+    """
+    powers = _prime_powers(q)
+    basis = _crt_basis(q, [power for _, power in powers])
+    matrix = np.zeros((n, b), dtype=np.int64)
+    for (p, power), unit in zip(powers, basis):
+        n_classes = p**b - 1
+        if n <= n_classes:
+            classes = rng.choice(n_classes, size=n, replace=False) + 1
+        else:
+            classes = rng.integers(1, n_classes + 1, size=n)
+        digit_weights = p ** np.arange(b - 1, -1, -1)
+        residues = (classes[:, None] // digit_weights[None, :]) % p  # rows mod p
+        lifted = residues + p * rng.integers(0, power // p, size=(n, b))  # uniform mod p^a above them
+        matrix = (matrix + unit * lifted) % q
+    return matrix
 
 
 def unique_rows(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -274,7 +326,7 @@ def draw_design(
     matrices = np.empty((n_groups, n, b), dtype=np.uint8)
     for c in range(n_groups):
         for _ in range(max_attempts):
-            candidate = rng.integers(0, q, size=(n, b))
+            candidate = draw_matrix(n, q, b, rng)
             if is_full_rank(candidate, q):
                 matrices[c] = candidate
                 break
