@@ -161,7 +161,7 @@ def test_bin_tests_match_a_direct_evaluation(seed):
     zero, single = 1e-3, 1e-4
     classify_bins(
         transforms, ids, design.matrices.astype(np.int64), design.offsets.astype(np.int64),
-        np.exp(2j * np.pi * np.arange(q) / q), zero, single, n, status, freqs, values, residuals,
+        np.exp(2j * np.pi * np.arange(q) / q), zero, single, np.inf, n, status, freqs, values, residuals,
     )  # fmt: skip
     seen = set()
     for t, flat in enumerate(ids):

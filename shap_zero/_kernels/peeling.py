@@ -54,6 +54,7 @@ def classify_bins(
     roots: np.ndarray,
     zero_threshold: float,
     singleton_threshold: float,
+    dominance: float,
     max_degree: int,
     status: np.ndarray,
     freqs: np.ndarray,
@@ -75,7 +76,11 @@ def classify_bins(
     zero_threshold : float
         A bin with ``||u||^2`` at or below it is a zero-ton.
     singleton_threshold : float
-        A candidate is a singleton when ``||u - rho s||^2`` is at or below it.
+        A candidate is a singleton when ``||u - rho s||^2`` is at or below it ...
+    dominance : float
+        ... or when ``|rho|^2 >= dominance * ||u - rho s||^2 / (P - 1)``: its term
+        dominates what is left of the bin (a strong term over a tail of weak ones);
+        ``inf`` disables this test.
     max_degree : int
         Candidates with more nonzero entries are multitons.
     status : ndarray of shape (L,), int64
@@ -139,7 +144,11 @@ def classify_bins(
                 residual += diff.real * diff.real + diff.imag * diff.imag
         values[t] = rho
         residuals[t] = residual
-        status[t] = SINGLETON if residual <= singleton_threshold else MULTITON
+        strength = (rho.real * rho.real + rho.imag * rho.imag) * (n_delays - 1)
+        if residual <= singleton_threshold or strength >= dominance * residual:
+            status[t] = SINGLETON
+        else:
+            status[t] = MULTITON
 
 
 @numba.njit(cache=True, nogil=True)

@@ -11,7 +11,7 @@ from shap_zero.sketch.design import (
     choose_design,
     draw_design,
 )
-from shap_zero.sketch.decoder import DecodeResult, decode
+from shap_zero.sketch.decoder import DecodeResult, aliased_transforms, decode, nested_samples
 from shap_zero.sketch.qsft import QSFT, OutputReport, QSFTReport
 from shap_zero.sketch.queries import QueryResult, run_queries
 
@@ -23,6 +23,8 @@ __all__ = [
     "run_queries",
     "decode",
     "DecodeResult",
+    "aliased_transforms",
+    "nested_samples",
     "QSFT",
     "QSFTReport",
     "OutputReport",

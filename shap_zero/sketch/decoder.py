@@ -63,6 +63,8 @@ logger = logging.getLogger(__name__)
 RELATIVE_ENERGY_FLOOR = 1e-20
 #: Expected number of pure-noise bins, over all bins, that pass a bin test by chance.
 FALSE_ALARM = 1e-2
+#: A singleton candidate whose |rho|^2 is this many times the per-entry residual is accepted.
+DEFAULT_DOMINANCE = 4.0
 #: An estimated noise floor must fall by at least this factor to start another pass.
 FLOOR_DECREASE = 0.8
 
@@ -200,8 +202,10 @@ class _Peeler:
         hermitian: bool,
         max_degree: int,
         peel_fraction: float,
+        dominance: float,
     ) -> None:
         self.transforms = transforms
+        self.dominance = dominance
         self.q = design.q
         self.n = design.n
         self.b = b
@@ -259,7 +263,7 @@ class _Peeler:
             residuals = np.empty(to_test.size, dtype=np.float64)
             classify_bins(
                 self.residual, to_test, self.matrices, self.offsets, self.roots,
-                zero_threshold, singleton_threshold, self.max_degree,
+                zero_threshold, singleton_threshold, self.dominance, self.max_degree,
                 status, found, values, residuals,
             )  # fmt: skip
             singles = np.flatnonzero(status == SINGLETON)
@@ -439,6 +443,7 @@ def decode(
     hermitian: bool = True,
     max_degree: int | None = None,
     peel_fraction: float = 1.0,
+    dominance: float = DEFAULT_DOMINANCE,
     max_passes: int = 20,
     max_rounds: int = 1000,
 ) -> DecodeResult:
@@ -488,7 +493,7 @@ def decode(
     if not auto and not (isinstance(noise_sd, (int, float)) and math.isfinite(noise_sd) and noise_sd >= 0):
         raise InvalidParameterError(f"noise_sd: expected 'auto' or a non-negative number, got {noise_sd!r}")
     transforms = aliased_transforms(samples, design, b)
-    peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction))
+    peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction), float(dominance))
     block_size = design.q**b
     floor = RELATIVE_ENERGY_FLOOR * peeler.total_energy / transforms.size
     entry_noise = peeler.estimate_entry_noise() if auto else max(float(noise_sd) ** 2 / block_size, floor)
