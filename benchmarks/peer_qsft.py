@@ -284,7 +284,9 @@ def run_peer(model: NoisyModel, config: Configuration, seed: int, noise_sd: floa
     seconds = time.perf_counter() - started
     keys = list(result.keys())
     return {
-        "spectrum": spectrum_dict(np.array(keys).reshape(len(keys), config.n), np.array(list(result.values()))),
+        "spectrum": spectrum_dict(
+            np.array(keys, dtype=np.int64).reshape(len(keys), config.n), np.array(list(result.values()))
+        ),
         "seconds": seconds,
         "n_queries": int(model.n_queries),
         "n_unique_queries": None,
@@ -374,7 +376,8 @@ def run_case(
     test_values = truth_sketch.predict(test_codes)
     rows = []
     for engine_index, engine in enumerate(engines):
-        noise_rng = np.random.default_rng([seed, config.n, config.b, config.n_repeats, engine_index, int(snr_db or 0)])
+        stream = [seed, config.n, config.b, config.n_repeats, engine_index, int(snr_db or 0)]
+        noise_rng = np.random.default_rng(stream)
         model = NoisyModel(truth_sketch, noise_sd, noise_rng)
         gc.collect()
         if engine == OURS:
@@ -432,7 +435,8 @@ def machine_info() -> dict[str, Any]:
     except OSError:
         pass
     versions = {"python": platform.python_version(), "numpy": np.__version__, "shap_zero": sz.__version__}
-    for module, distribution in (("numba", "numba"), ("scipy", "scipy"), ("sparse_transform", "sparse-transform")):
+    distributions = {"numba": "numba", "scipy": "scipy", "sparse_transform": "sparse-transform"}
+    for module, distribution in distributions.items():
         try:
             versions[module] = importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
@@ -444,7 +448,8 @@ def machine_info() -> dict[str, Any]:
         "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "thread_settings": {
-            name: os.environ.get(name) for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_THREADING_LAYER")
+            name: os.environ.get(name)
+            for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_THREADING_LAYER")
         },
         "versions": versions,
     }
@@ -484,7 +489,9 @@ def summarise(record: dict[str, Any]) -> str:
     ]
     for key in order:
         by_engine = groups[key]
-        medians = {engine: statistics.median(r["seconds"] for r in rows) for engine, rows in by_engine.items()}
+        medians = {
+            engine: statistics.median(r["seconds"] for r in rows) for engine, rows in by_engine.items()
+        }
         for engine in (OURS, PEER):
             rows = by_engine.get(engine)
             if not rows:
@@ -501,7 +508,8 @@ def summarise(record: dict[str, Any]) -> str:
             lines.append(
                 f"| {key[0]} | {key[1]} | {engine} | {queries} | {exact} | "
                 f"{_mean([r['recall'] for r in rows]):.3f} | {_mean([r['n_spurious'] for r in rows]):.1f} | "
-                f"{_mean([r['coef_nmse'] for r in rows]):.2e} | {_mean([r['test_nmse'] for r in rows]):.2e} | "
+                f"{_mean([r['coef_nmse'] for r in rows]):.2e} | "
+                f"{_mean([r['test_nmse'] for r in rows]):.2e} | "
                 f"{medians[engine]:.3f} | {ratio} |"
             )
     return "\n".join(lines) + "\n"

@@ -21,6 +21,10 @@ import numpy as np
 ZERO_TON = 0
 SINGLETON = 1
 MULTITON = 2
+#: A bin whose detected frequency is consistent (it lands in the bin) but does not fit
+#: it to within the noise: a term over a tail of others, to be confirmed by the other
+#: groups (see :func:`group_fits`).
+CANDIDATE = 3
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -54,7 +58,6 @@ def classify_bins(
     roots: np.ndarray,
     zero_threshold: float,
     singleton_threshold: float,
-    dominance: float,
     max_degree: int,
     status: np.ndarray,
     freqs: np.ndarray,
@@ -76,15 +79,13 @@ def classify_bins(
     zero_threshold : float
         A bin with ``||u||^2`` at or below it is a zero-ton.
     singleton_threshold : float
-        A candidate is a singleton when ``||u - rho s||^2`` is at or below it ...
-    dominance : float
-        ... or when ``|rho|^2 >= dominance * ||u - rho s||^2 / (P - 1)``: its term
-        dominates what is left of the bin (a strong term over a tail of weak ones);
-        ``inf`` disables this test.
+        A consistent frequency is a singleton when ``||u - rho s||^2`` is at or below
+        it, and a :data:`CANDIDATE` otherwise.
     max_degree : int
         Candidates with more nonzero entries are multitons.
     status : ndarray of shape (L,), int64
-        Output: :data:`ZERO_TON`, :data:`SINGLETON` or :data:`MULTITON`.
+        Output: :data:`ZERO_TON`, :data:`SINGLETON`, :data:`CANDIDATE` or :data:`MULTITON`
+        (the detected frequency does not land in the bin, or has too high a degree).
     freqs : ndarray of shape (L, n), int64
         Output: the detected frequency of every tested non-zero-ton.
     values : ndarray of shape (L,), complex128
@@ -144,11 +145,7 @@ def classify_bins(
                 residual += diff.real * diff.real + diff.imag * diff.imag
         values[t] = rho
         residuals[t] = residual
-        strength = (rho.real * rho.real + rho.imag * rho.imag) * (n_delays - 1)
-        if residual <= singleton_threshold or strength >= dominance * residual:
-            status[t] = SINGLETON
-        else:
-            status[t] = MULTITON
+        status[t] = SINGLETON if residual <= singleton_threshold else CANDIDATE
 
 
 @numba.njit(cache=True, nogil=True)
@@ -238,13 +235,51 @@ def bin_energies(bins: np.ndarray, out: np.ndarray) -> None:
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def landing_energies(bins: np.ndarray, freqs: np.ndarray, matrices: np.ndarray, q: int, out: np.ndarray) -> None:
-    """``out[s, c] = ||bins[c, M_c^T k_s, :]||^2`` for freqs (S, n) and out (S, C) float64."""
+def group_fits(
+    bins: np.ndarray,
+    freqs: np.ndarray,
+    matrices: np.ndarray,
+    offsets: np.ndarray,
+    roots: np.ndarray,
+    values: np.ndarray,
+    residuals: np.ndarray,
+    energies: np.ndarray,
+) -> None:
+    """Fit each frequency to the bin it lands in, in every group.
+
+    Parameters
+    ----------
+    bins : ndarray of shape (C, J, P), complex128
+    freqs : ndarray of shape (S, n), int64
+    matrices, offsets, roots
+        As in :func:`classify_bins`.
+    values : ndarray of shape (S, C), complex128
+        Output: ``rho_c = s^H u_c / P`` with ``u_c`` the landing bin in group c.
+    residuals : ndarray of shape (S, C), float64
+        Output: ``||u_c - rho_c s||^2``.
+    energies : ndarray of shape (S, C), float64
+        Output: ``||u_c||^2``.
+    """
+    n = matrices.shape[1]
+    q = roots.shape[0]
+    stride = n + 1
+    n_repeats = offsets.shape[0]
+    n_delays = bins.shape[2]
     for s in numba.prange(freqs.shape[0]):
+        freq = freqs[s]
         for group in range(matrices.shape[0]):
-            j = _bin_of(matrices, group, freqs[s], q)
-            total = 0.0
-            for p in range(bins.shape[2]):
-                value = bins[group, j, p]
-                total += value.real * value.real + value.imag * value.imag
-            out[s, group] = total
+            u = bins[group, _bin_of(matrices, group, freq, q)]
+            rho = 0.0j
+            energy = 0.0
+            for r in range(n_repeats):
+                base = _offset_phase(offsets, r, freq, q)
+                rho += u[r * stride] * np.conj(roots[base])
+                for i in range(n):
+                    rho += u[r * stride + 1 + i] * np.conj(roots[(base - freq[i]) % q])
+            for p in range(n_delays):
+                energy += u[p].real * u[p].real + u[p].imag * u[p].imag
+            rho /= n_delays
+            values[s, group] = rho
+            energies[s, group] = energy
+            # ||u - rho s||^2 = ||u||^2 - P |rho|^2 for the least-squares rho (|s_p| = 1)
+            residuals[s, group] = max(energy - n_delays * (rho.real * rho.real + rho.imag * rho.imag), 0.0)

@@ -35,14 +35,15 @@ import numpy as np
 import scipy.fft
 import scipy.sparse
 import scipy.sparse.linalg
-from scipy.stats import chi2
+from scipy.stats import chi2, gamma
 
 from shap_zero._kernels.peeling import (
+    CANDIDATE,
     SINGLETON,
     bin_energies,
     bins_of_terms,
     classify_bins,
-    landing_energies,
+    group_fits,
     subtract_terms,
 )
 from shap_zero._validation import check_int
@@ -61,10 +62,14 @@ logger = logging.getLogger(__name__)
 
 #: Below this fraction of the mean bin energy, energy counts as floating-point round-off.
 RELATIVE_ENERGY_FLOOR = 1e-20
+#: The noise floor is read off this quantile of the bin energies: pure noise if at least
+#: this fraction of the bins hold no term; the quiet end of the tail for real models.
+NOISE_QUANTILE = 0.1
 #: Expected number of pure-noise bins, over all bins, that pass a bin test by chance.
 FALSE_ALARM = 1e-2
-#: A singleton candidate whose |rho|^2 is this many times the per-entry residual is accepted.
-DEFAULT_DOMINANCE = 4.0
+#: A term over a tail is confirmed when every group's estimate of its coefficient is
+#: within this fraction of their mean's magnitude.
+AGREEMENT = 0.5
 #: An estimated noise floor must fall by at least this factor to start another pass.
 FLOOR_DECREASE = 0.8
 
@@ -187,8 +192,9 @@ def _threshold_factor(dof: int, n_tests: int) -> float:
     return float(chi2.isf(FALSE_ALARM / max(n_tests, 1), 2 * dof) / (2 * dof))
 
 
-def _median_factor(dof: int) -> float:
-    return float(chi2.ppf(0.5, 2 * dof) / (2 * dof))
+def _quantile_factor(dof: int, level: float) -> float:
+    """The ``level`` quantile of chi2(2 dof) / (2 dof): bin energy per entry over nu, for pure noise."""
+    return float(chi2.ppf(level, 2 * dof) / (2 * dof))
 
 
 class _Peeler:
@@ -202,10 +208,8 @@ class _Peeler:
         hermitian: bool,
         max_degree: int,
         peel_fraction: float,
-        dominance: float,
     ) -> None:
         self.transforms = transforms
-        self.dominance = dominance
         self.q = design.q
         self.n = design.n
         self.b = b
@@ -242,7 +246,8 @@ class _Peeler:
         n_delays = self.residual.shape[2]
         energies = self.residual_energies() / n_delays
         floor = RELATIVE_ENERGY_FLOOR * self.total_energy / self.transforms.size
-        return max(float(np.median(energies)) / _median_factor(n_delays), floor)
+        level = float(np.quantile(energies, NOISE_QUANTILE))
+        return max(level / _quantile_factor(n_delays, NOISE_QUANTILE), floor)
 
     # ------------------------------------------------------------------ peeling
     def peel(self, entry_noise: float, max_rounds: int) -> tuple[int, int]:
@@ -263,11 +268,14 @@ class _Peeler:
             residuals = np.empty(to_test.size, dtype=np.float64)
             classify_bins(
                 self.residual, to_test, self.matrices, self.offsets, self.roots,
-                zero_threshold, singleton_threshold, self.dominance, self.max_degree,
+                zero_threshold, singleton_threshold, self.max_degree,
                 status, found, values, residuals,
             )  # fmt: skip
-            singles = np.flatnonzero(status == SINGLETON)
-            singles = singles[self._seen_everywhere(found[singles], zero_threshold)]
+            tested = np.flatnonzero((status == SINGLETON) | (status == CANDIDATE))
+            accepted, values[tested] = self._confirm(
+                found[tested], values[tested], status[tested] == SINGLETON, zero_threshold, entry_noise, n_tests
+            )
+            singles = tested[accepted]
             if singles.size == 0:
                 break
             freqs, coefs, pending = self._select(found[singles], values[singles], residuals[singles])
@@ -284,16 +292,49 @@ class _Peeler:
             to_test = np.union1d(changed, to_test[singles[pending]])
         return new_terms, rounds
 
-    def _seen_everywhere(self, freqs: np.ndarray, zero_threshold: float) -> np.ndarray:
-        """Whether each candidate lands in a non-zero-ton bin in every group.
+    def _confirm(
+        self,
+        freqs: np.ndarray,
+        values: np.ndarray,
+        clean: np.ndarray,
+        zero_threshold: float,
+        entry_noise: float,
+        n_tests: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Check each detected frequency against the bins it lands in, in every group.
 
-        A true term's energy shows in all C groups; a false singleton (a multiton whose
-        phases happen to pass the test) usually lands in an empty bin elsewhere, and
-        peeling it would write a ghost there that is detected back next round.
+        A true term's energy shows in all C groups: a frequency that lands in a
+        zero-ton elsewhere is rejected (peeling such a false singleton would write a
+        ghost there that is detected back next round). A clean singleton (it fits its
+        bin to within the noise) is then accepted with its own value. A candidate (a
+        term over a tail of others) is accepted when the C groups' independent
+        estimates of its coefficient agree and their weighted mean is significant:
+
+        - weights ``w_c = P / max(residual_c / (P - 1), nu)``;
+        - significance ``|rho_bar|^2 sum_c w_c``, Exp(1) for pure noise, at least
+          ``log(n_tests / FALSE_ALARM)``;
+        - homogeneity ``sum_c w_c |rho_c - rho_bar|^2``, Gamma(C - 1) for a true
+          term, below its ``1 - HOMOGENEITY_LEVEL`` quantile.
+
+        Returns the accepted mask and the values to peel (``rho_bar`` for candidates).
         """
-        energies = np.empty((freqs.shape[0], self.matrices.shape[0]), dtype=np.float64)
-        landing_energies(self.residual, np.ascontiguousarray(freqs), self.matrices, self.q, energies)
-        return (energies > zero_threshold).all(axis=1)
+        n_groups = self.matrices.shape[0]
+        n_delays = self.residual.shape[2]
+        fits = np.empty((freqs.shape[0], n_groups), dtype=np.complex128)
+        residuals = np.empty((freqs.shape[0], n_groups), dtype=np.float64)
+        energies = np.empty((freqs.shape[0], n_groups), dtype=np.float64)
+        group_fits(
+            self.residual, np.ascontiguousarray(freqs), self.matrices, self.offsets, self.roots,
+            fits, residuals, energies,
+        )  # fmt: skip
+        seen_everywhere = (energies > zero_threshold).all(axis=1)
+        mean = fits.mean(axis=1)
+        magnitude = np.abs(mean)
+        agree = (np.abs(fits - mean[:, None]) <= AGREEMENT * magnitude[:, None]).all(axis=1)
+        significant = n_delays * magnitude**2 > zero_threshold
+        confirmed = agree & significant
+        accepted = seen_everywhere & (clean | confirmed)
+        return accepted, np.where(clean, values, mean)
 
     def _select(
         self, freqs: np.ndarray, values: np.ndarray, residuals: np.ndarray
@@ -443,7 +484,6 @@ def decode(
     hermitian: bool = True,
     max_degree: int | None = None,
     peel_fraction: float = 1.0,
-    dominance: float = DEFAULT_DOMINANCE,
     max_passes: int = 20,
     max_rounds: int = 1000,
 ) -> DecodeResult:
@@ -493,7 +533,7 @@ def decode(
     if not auto and not (isinstance(noise_sd, (int, float)) and math.isfinite(noise_sd) and noise_sd >= 0):
         raise InvalidParameterError(f"noise_sd: expected 'auto' or a non-negative number, got {noise_sd!r}")
     transforms = aliased_transforms(samples, design, b)
-    peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction), float(dominance))
+    peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction))
     block_size = design.q**b
     floor = RELATIVE_ENERGY_FLOOR * peeler.total_energy / transforms.size
     entry_noise = peeler.estimate_entry_noise() if auto else max(float(noise_sd) ** 2 / block_size, floor)
