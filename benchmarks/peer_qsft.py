@@ -11,10 +11,10 @@ noise). Both use the same design family at equal numbers of model queries: C = 3
 subsampling groups, identity delays, q^b bins per group and R delay offsets, so
 C * R * (n + 1) * q^b queries. For every (configuration, noise, seed, engine) a row
 records the queries, the wall time end to end (design, model queries, transforms,
-decoding; model evaluation included), exact recovery, support recall over the full
-spectrum (k and -k counted separately), spurious terms, the coefficient NMSE over the
-union of supports and the NMSE of the predicted function on 2,000 uniform random
-sequences.
+decoding; model evaluation included; fastest of 3 identical runs, engines
+alternating), exact recovery, support recall over the full spectrum (k and -k counted
+separately), spurious terms, the coefficient NMSE over the union of supports and the
+NMSE of the predicted function on 2,000 uniform random sequences.
 
 Our engine is ``shap_zero.QSFT`` with its default decoder; its numba kernels are
 compiled by a warm-up fit on a tiny problem before anything is timed. The peer is
@@ -25,7 +25,7 @@ standard deviation.
 
 Run with::
 
-    python -m benchmarks.peer_qsft                 # full run, about a minute on 2 cores
+    python -m benchmarks.peer_qsft                 # full run, about 2 minutes on 2 cores
     python -m benchmarks.peer_qsft --quick         # smoke test: n=20, b=4, R=1, 1 seed
     python -m benchmarks.peer_qsft --out results/qsft_vs_sparse_transform
 
@@ -43,6 +43,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -72,6 +73,10 @@ N_TEST = 2000
 ZERO_TOLERANCE = 1e-9
 #: Exact recovery: same support and every coefficient within this fraction of the largest |F[k]|.
 EXACT_TOLERANCE = 1e-6
+#: Every engine run is repeated this many times (same seeds, fresh noise from the same
+#: stream, so the same result), alternating engines; its time is the fastest repeat,
+#: which damps the effect of other processes on a shared machine.
+TIMING_REPEATS = 3
 
 OURS = "shap_zero"
 PEER = "sparse_transform"
@@ -349,6 +354,7 @@ def run_case(
     *,
     n_pairs: int = N_PAIRS,
     engines: tuple[str, ...] = (OURS, PEER),
+    timing_repeats: int = TIMING_REPEATS,
 ) -> list[dict[str, Any]]:
     """Both engines on one (configuration, noise level, seed); one row per engine.
 
@@ -363,6 +369,9 @@ def run_case(
         Conjugate pairs of the function (the benchmark uses :data:`N_PAIRS`).
     engines : tuple of str
         Which engines to run, in order.
+    timing_repeats : int
+        Runs per engine, alternating engines; the row reports the first run's result
+        and the fastest run's time (all times in ``seconds_all``).
 
     Returns
     -------
@@ -374,18 +383,24 @@ def run_case(
     noise_sd = noise_sd_for(truth_sketch, snr_db)
     test_codes = np.random.default_rng([seed, 7]).integers(0, Q, size=(N_TEST, config.n), dtype=np.uint8)
     test_values = truth_sketch.predict(test_codes)
+    runs: dict[str, list[tuple[NoisyModel, dict[str, Any]]]] = {engine: [] for engine in engines}
+    for _ in range(timing_repeats):
+        for engine_index, engine in enumerate(engines):
+            stream = [seed, config.n, config.b, config.n_repeats, engine_index, int(snr_db or 0)]
+            model = NoisyModel(truth_sketch, noise_sd, np.random.default_rng(stream))
+            gc.collect()
+            if engine == OURS:
+                outcome = run_ours(model, config, seed)
+            elif engine == PEER:
+                outcome = run_peer(model, config, seed, noise_sd)
+            else:
+                raise ValueError(f"unknown engine {engine!r}")
+            runs[engine].append((model, outcome))
     rows = []
-    for engine_index, engine in enumerate(engines):
-        stream = [seed, config.n, config.b, config.n_repeats, engine_index, int(snr_db or 0)]
-        noise_rng = np.random.default_rng(stream)
-        model = NoisyModel(truth_sketch, noise_sd, noise_rng)
-        gc.collect()
-        if engine == OURS:
-            outcome = run_ours(model, config, seed)
-        elif engine == PEER:
-            outcome = run_peer(model, config, seed, noise_sd)
-        else:
-            raise ValueError(f"unknown engine {engine!r}")
+    for engine in engines:
+        model, outcome = runs[engine][0]
+        seconds_all = [run_outcome["seconds"] for _, run_outcome in runs[engine]]
+        repeatable = all(_same_spectrum(outcome["spectrum"], other["spectrum"]) for _, other in runs[engine])
         rows.append(
             {
                 "configuration": config.name,
@@ -402,7 +417,9 @@ def run_case(
                 "n_unique_queries": outcome["n_unique_queries"],
                 "n_queries_evaluated": model.n_queries,
                 "n_model_calls": model.n_calls,
-                "seconds": outcome["seconds"],
+                "seconds": min(seconds_all),
+                "seconds_all": seconds_all,
+                "same_result_all_repeats": repeatable,
                 "model_seconds": model.seconds,
                 "engine_model_seconds": outcome["engine_model_seconds"],
                 "engine_decode_seconds": outcome["engine_decode_seconds"],
@@ -411,6 +428,14 @@ def run_case(
             }
         )
     return rows
+
+
+def _same_spectrum(first: dict[tuple[int, ...], complex], second: dict[tuple[int, ...], complex]) -> bool:
+    """Same support and coefficients equal up to round-off."""
+    if first.keys() != second.keys():
+        return False
+    scale = max((abs(v) for v in first.values()), default=0.0)
+    return all(abs(first[k] - second[k]) <= 1e-9 * scale for k in first)
 
 
 def warm_up() -> None:
@@ -452,7 +477,42 @@ def machine_info() -> dict[str, Any]:
             for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_THREADING_LAYER")
         },
         "versions": versions,
+        "shap_zero_source": _source_revision(),
     }
+
+
+def _source_revision() -> dict[str, Any] | None:
+    """Git commit of the shap_zero checkout and whether its package files differ from it."""
+    package = Path(sz.__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=package, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changes = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=package,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"commit": commit, "package_modified": bool(changes)}
+
+
+def _revision(source: dict[str, Any] | None) -> str:
+    if not source:
+        return ""
+    return f" (commit {source['commit'][:7]}{', modified' if source['package_modified'] else ''})"
+
+
+def _load(values: list[float] | None) -> str:
+    return "?" if not values else ", ".join(f"{v:.2f}" for v in values)
+
+
+def _threads(settings: dict[str, str | None] | None) -> str:
+    chosen = {name: value for name, value in (settings or {}).items() if value is not None}
+    return ", ".join(f"{name}={value}" for name, value in chosen.items()) or "defaults"
 
 
 def _mean(values: list[float]) -> float:
@@ -473,14 +533,21 @@ def summarise(record: dict[str, Any]) -> str:
     lines = [
         f"Machine: {machine['cpu']}, {machine['cpu_count']} logical CPUs, {machine['platform']}; "
         f"Python {versions['python']}, numpy {versions['numpy']}, numba {versions['numba']}, "
-        f"shap_zero {versions['shap_zero']}, sparse-transform {versions['sparse_transform']}; "
-        f"run {record['created']}.",
+        f"shap_zero {versions['shap_zero']}{_revision(machine.get('shap_zero_source'))}, "
+        f"sparse-transform {versions['sparse_transform']}; run {record['created']}.",
+        "",
+        "Load average (1, 5, 15 min) before the run: "
+        f"{_load(record['settings'].get('load_average_before'))}, "
+        f"after: {_load(machine.get('load_average'))} "
+        "(other processes on the machine slow both engines; numba's parallel kernels suffer most). "
+        f"Thread settings: {_threads(machine.get('thread_settings'))}.",
         "",
         f"q={Q}, {N_PAIRS} conjugate pairs of degree <= {MAX_DEGREE} (nonzero F[k] over the full spectrum: "
         f"{record['settings']['n_true_range']}), C={N_GROUPS}, identity delays; "
         f"{len(record['settings']['seeds'])} seed(s) per cell. Recall and spurious terms count F[k] over the "
         "full spectrum (k and -k separately). Queries: design points (ours: distinct points actually queried "
-        "after de-duplication in parentheses). Time: end to end, model evaluation included; ratio = peer "
+        "after de-duplication in parentheses). Time: end to end, model evaluation included, fastest of "
+        f"{record['settings'].get('timing_repeats', 1)} identical runs, median over seeds; ratio = peer "
         "median / ours median (> 1: ours faster).",
         "",
         "| configuration | noise | engine | queries | exact | recall | spurious | coef NMSE | test NMSE "
@@ -558,6 +625,7 @@ def run_benchmark(
         "zero_tolerance": ZERO_TOLERANCE,
         "exact_tolerance": EXACT_TOLERANCE,
         "n_true_range": f"{min(n_true)}-{max(n_true)}" if n_true else "-",
+        "timing_repeats": TIMING_REPEATS,
         "recall_counted_over": "full spectrum (k and -k separately)",
         "ours": {
             "call": "shap_zero.QSFT(b=b, n_groups=3, n_repeats=R, random_state=seed, n_validation=0)"

@@ -17,7 +17,8 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from shap_zero._config import BLOCK_ROWS
-from shap_zero._kernels.spectrum import evaluate_spectrum
+from shap_zero._kernels.dispatch import choose
+from shap_zero._kernels.spectrum import evaluate_spectrum, evaluate_spectrum_serial
 from shap_zero._validation import check_codes
 from shap_zero._version import __version__
 from shap_zero.alphabet import Alphabet
@@ -475,7 +476,8 @@ class FourierSketch:
         codes = self.encode(X)
         arrays = self.spectrum_arrays()
         out = np.empty(codes.shape[0], dtype=np.float64)
-        evaluate_spectrum(
+        kernel = choose(evaluate_spectrum, evaluate_spectrum_serial, codes.shape[0] * max(arrays.term_pos.size, 1))
+        kernel(
             codes,
             arrays.term_ptr,
             arrays.term_pos,

@@ -24,6 +24,8 @@ EXPECTED_KEYS = {
     "n_queries_evaluated",
     "n_model_calls",
     "seconds",
+    "seconds_all",
+    "same_result_all_repeats",
     "model_seconds",
     "engine_model_seconds",
     "engine_decode_seconds",
@@ -43,10 +45,12 @@ EXPECTED_KEYS = {
 @pytest.mark.parametrize("n_repeats", [1, 2])
 def test_tiny_noiseless_case(n_repeats):
     config = peer_qsft.Configuration(n=8, b=3, n_repeats=n_repeats)
-    rows = peer_qsft.run_case(config, None, seed=0, n_pairs=8)
+    rows = peer_qsft.run_case(config, None, seed=0, n_pairs=8, timing_repeats=2)
     assert [row["engine"] for row in rows] == [peer_qsft.OURS, peer_qsft.PEER]
     for row in rows:
         assert set(row) == EXPECTED_KEYS
+        assert len(row["seconds_all"]) == 2 and row["seconds"] == min(row["seconds_all"])
+        assert row["same_result_all_repeats"]
         # Both engines query the same design size; the peer evaluates duplicates again.
         assert row["n_queries"] == config.n_queries == 3 * n_repeats * 9 * 4**3
         assert row["noise_sd"] == 0.0
@@ -61,12 +65,12 @@ def test_tiny_noiseless_case(n_repeats):
 
 def test_tiny_noisy_case_and_table():
     config = peer_qsft.Configuration(n=8, b=3, n_repeats=1)
-    rows = peer_qsft.run_case(config, 10.0, seed=1, n_pairs=8)
+    rows = peer_qsft.run_case(config, 10.0, seed=1, n_pairs=8, timing_repeats=1)
     assert all(row["noise"] == "10 dB" and row["noise_sd"] > 0 for row in rows)
     record = {
         "created": "now",
         "machine": peer_qsft.machine_info(),
-        "settings": {"n_true_range": "16", "seeds": [1]},
+        "settings": {"n_true_range": "16", "seeds": [1], "timing_repeats": 1},
         "rows": rows,
     }
     table = peer_qsft.summarise(record)

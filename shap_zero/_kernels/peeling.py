@@ -17,6 +17,8 @@ import math
 import numba
 import numpy as np
 
+from shap_zero._kernels.dispatch import serial_twin
+
 #: Status codes written by :func:`classify_bins`.
 ZERO_TON = 0
 SINGLETON = 1
@@ -283,3 +285,9 @@ def group_fits(
             energies[s, group] = energy
             # ||u - rho s||^2 = ||u||^2 - P |rho|^2 for the least-squares rho (|s_p| = 1)
             residuals[s, group] = max(energy - n_delays * (rho.real * rho.real + rho.imag * rho.imag), 0.0)
+
+
+classify_bins_serial = serial_twin(classify_bins)
+group_fits_serial = serial_twin(group_fits)
+bin_energies_serial = serial_twin(bin_energies)
+bins_of_terms_serial = serial_twin(bins_of_terms)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from shap_zero._kernels.dispatch import serial_twin
+
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def transpose_block(X: np.ndarray, start: int, count: int, block: np.ndarray) -> None:
@@ -105,3 +107,6 @@ def evaluate_spectrum(
                 totals[j] += phase_table[offset + phases[j]]
         for j in range(count):
             out[start + j] = totals[j]
+
+
+evaluate_spectrum_serial = serial_twin(evaluate_spectrum)

@@ -37,13 +37,18 @@ import scipy.sparse
 import scipy.sparse.linalg
 from scipy.stats import chi2, gamma
 
+from shap_zero._kernels.dispatch import PARALLEL_MIN_WORK, choose
 from shap_zero._kernels.peeling import (
     CANDIDATE,
     SINGLETON,
     bin_energies,
+    bin_energies_serial,
     bins_of_terms,
+    bins_of_terms_serial,
     classify_bins,
+    classify_bins_serial,
     group_fits,
+    group_fits_serial,
     subtract_terms,
 )
 from shap_zero._validation import check_int
@@ -159,7 +164,8 @@ def aliased_transforms(samples: np.ndarray, design: SubsamplingDesign, b: int | 
             f"samples: expected shape ({n_groups * n_delays * q**b},) for b={b}, got {samples.shape}"
         )
     blocks = samples.reshape((n_groups * n_delays,) + (q,) * b)
-    spectra = scipy.fft.fftn(blocks, axes=tuple(range(1, b + 1)), workers=-1)
+    workers = -1 if samples.size >= PARALLEL_MIN_WORK else 1  # threads only pay off on large designs
+    spectra = scipy.fft.fftn(blocks, axes=tuple(range(1, b + 1)), workers=workers)
     spectra = spectra.reshape(n_groups, n_delays, q**b)
     spectra /= q**b
     return np.ascontiguousarray(spectra.transpose(0, 2, 1))
@@ -238,7 +244,7 @@ class _Peeler:
     def residual_energies(self) -> np.ndarray:
         """||u||^2 of every tested bin of the current residual."""
         energies = np.empty(self.residual.shape[:2], dtype=np.float64)
-        bin_energies(self.residual, energies)
+        choose(bin_energies, bin_energies_serial, self.residual.size)(self.residual, energies)
         return energies.reshape(-1)[self.test_bins]
 
     def estimate_entry_noise(self) -> float:
@@ -266,7 +272,8 @@ class _Peeler:
             found = np.empty((to_test.size, self.n), dtype=np.int64)
             values = np.empty(to_test.size, dtype=np.complex128)
             residuals = np.empty(to_test.size, dtype=np.float64)
-            classify_bins(
+            classify = choose(classify_bins, classify_bins_serial, to_test.size * n_delays)
+            classify(
                 self.residual, to_test, self.matrices, self.offsets, self.roots,
                 zero_threshold, singleton_threshold, self.max_degree,
                 status, found, values, residuals,
@@ -323,7 +330,8 @@ class _Peeler:
         fits = np.empty((freqs.shape[0], n_groups), dtype=np.complex128)
         residuals = np.empty((freqs.shape[0], n_groups), dtype=np.float64)
         energies = np.empty((freqs.shape[0], n_groups), dtype=np.float64)
-        group_fits(
+        fit = choose(group_fits, group_fits_serial, freqs.shape[0] * n_groups * n_delays)
+        fit(
             self.residual, np.ascontiguousarray(freqs), self.matrices, self.offsets, self.roots,
             fits, residuals, energies,
         )  # fmt: skip
@@ -447,7 +455,7 @@ def refit_coefficients(
     columns = np.ascontiguousarray(columns, dtype=np.int64)
     n_columns = columns.shape[0]
     landing = np.empty((n_columns, n_groups), dtype=np.int64)
-    bins_of_terms(columns, matrices, q, landing)
+    choose(bins_of_terms, bins_of_terms_serial, landing.size * matrices.shape[1])(columns, matrices, q, landing)
     flat = landing + np.arange(n_groups)[None, :] * n_bins  # (S', C) global bin ids
     occupied, block = np.unique(flat.reshape(-1), return_inverse=True)
     roots = np.exp(2j * np.pi * np.arange(q) / q)
@@ -553,6 +561,8 @@ def decode(
             }
         )
         logger.debug("q-SFT pass %d: %s", len(history), history[-1])
+        if history[-1]["residual_energy"] <= RELATIVE_ENERGY_FLOOR:
+            break  # everything explained: an exactly sparse model
         if not auto:
             if new_terms == 0:
                 break

@@ -148,7 +148,15 @@ def unique_rows(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     points = np.ascontiguousarray(points, dtype=np.uint8)
     if points.shape[0] == 0:
         return points.copy(), np.zeros(0, dtype=np.int64)
-    keys = points.view(np.dtype((np.void, points.shape[1]))).reshape(-1)
+    n = points.shape[1]
+    if n * math.log2(max(int(points.max()) + 1, 2)) < 63:
+        # Rows as integers in base (max + 1): sorting uint64 is several times faster than bytes.
+        base = np.uint64(int(points.max()) + 1)
+        keys = np.zeros(points.shape[0], dtype=np.uint64)
+        for column in range(n):
+            keys = keys * base + points[:, column]
+    else:
+        keys = points.view(np.dtype((np.void, n))).reshape(-1)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     # Renumber the distinct rows by first appearance so the query order is stable.
     order = np.argsort(first, kind="stable")
