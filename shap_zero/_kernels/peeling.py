@@ -51,6 +51,21 @@ def _bin_of(matrices: np.ndarray, group: int, freq: np.ndarray, q: int) -> int:
     return index
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _project(u: np.ndarray, freq: np.ndarray, offsets: np.ndarray, roots: np.ndarray) -> complex:
+    """``rho = s^H u / P``: the least-squares coefficient of frequency k in bin u."""
+    q = roots.shape[0]
+    n = freq.shape[0]
+    stride = n + 1
+    rho = 0.0j
+    for r in range(offsets.shape[0]):
+        base = _offset_phase(offsets, r, freq, q)
+        rho += u[r * stride] * np.conj(roots[base])
+        for i in range(n):
+            rho += u[r * stride + 1 + i] * np.conj(roots[(base - freq[i]) % q])
+    return rho / u.shape[0]
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def classify_bins(
     bins: np.ndarray,
@@ -130,13 +145,7 @@ def classify_bins(
             residuals[t] = energy
             values[t] = 0.0
             continue
-        rho = 0.0j
-        for r in range(n_repeats):
-            base = _offset_phase(offsets, r, freq, q)
-            rho += u[r * stride] * np.conj(roots[base])
-            for i in range(n):
-                rho += u[r * stride + 1 + i] * np.conj(roots[(base - freq[i]) % q])
-        rho /= n_delays
+        rho = _project(u, freq, offsets, roots)
         residual = 0.0
         for r in range(n_repeats):
             base = _offset_phase(offsets, r, freq, q)
@@ -262,25 +271,16 @@ def group_fits(
     energies : ndarray of shape (S, C), float64
         Output: ``||u_c||^2``.
     """
-    n = matrices.shape[1]
     q = roots.shape[0]
-    stride = n + 1
-    n_repeats = offsets.shape[0]
     n_delays = bins.shape[2]
     for s in numba.prange(freqs.shape[0]):
         freq = freqs[s]
         for group in range(matrices.shape[0]):
             u = bins[group, _bin_of(matrices, group, freq, q)]
-            rho = 0.0j
+            rho = _project(u, freq, offsets, roots)
             energy = 0.0
-            for r in range(n_repeats):
-                base = _offset_phase(offsets, r, freq, q)
-                rho += u[r * stride] * np.conj(roots[base])
-                for i in range(n):
-                    rho += u[r * stride + 1 + i] * np.conj(roots[(base - freq[i]) % q])
             for p in range(n_delays):
                 energy += u[p].real * u[p].real + u[p].imag * u[p].imag
-            rho /= n_delays
             values[s, group] = rho
             energies[s, group] = energy
             # ||u - rho s||^2 = ||u||^2 - P |rho|^2 for the least-squares rho (|s_p| = 1)

@@ -57,6 +57,7 @@ from shap_zero.sketch.design import SubsamplingDesign
 
 __all__ = [
     "DecodeResult",
+    "check_decoder_options",
     "aliased_transforms",
     "nested_samples",
     "decode",
@@ -239,6 +240,8 @@ class _Peeler:
         self.index: dict[bytes, int] = {}
         self.residual = transforms.copy()
         self.total_energy = float(np.vdot(transforms, transforms).real)
+        #: Energy per transform entry that counts as floating-point round-off.
+        self.entry_floor = RELATIVE_ENERGY_FLOOR * self.total_energy / transforms.size
 
     # -------------------------------------------------------------- noise floor
     def residual_energies(self) -> np.ndarray:
@@ -251,9 +254,8 @@ class _Peeler:
         """Noise energy per transform entry from the median bin energy of the residual."""
         n_delays = self.residual.shape[2]
         energies = self.residual_energies() / n_delays
-        floor = RELATIVE_ENERGY_FLOOR * self.total_energy / self.transforms.size
         level = float(np.quantile(energies, NOISE_QUANTILE))
-        return max(level / _quantile_factor(n_delays, NOISE_QUANTILE), floor)
+        return max(level / _quantile_factor(n_delays, NOISE_QUANTILE), self.entry_floor)
 
     # ------------------------------------------------------------------ peeling
     def peel(self, entry_noise: float, max_rounds: int) -> tuple[int, int]:
@@ -482,6 +484,27 @@ def refit_coefficients(
     return coefs
 
 
+def check_decoder_options(noise_sd: object, peel_fraction: object) -> None:
+    """Raise InvalidParameterError for a bad ``noise_sd`` or ``peel_fraction`` (shared with QSFT)."""
+    if isinstance(noise_sd, str):
+        valid = noise_sd == "auto"
+    else:
+        valid = (
+            isinstance(noise_sd, (int, float, np.integer, np.floating))
+            and not isinstance(noise_sd, bool)
+            and math.isfinite(noise_sd)
+            and noise_sd >= 0
+        )
+    if not valid:
+        raise InvalidParameterError(f"noise_sd: expected 'auto' or a number >= 0, got {noise_sd!r}")
+    if not (
+        isinstance(peel_fraction, (int, float, np.integer, np.floating))
+        and not isinstance(peel_fraction, bool)
+        and 0 < peel_fraction <= 1
+    ):
+        raise InvalidParameterError(f"peel_fraction: expected a number in (0, 1], got {peel_fraction!r}")
+
+
 def decode(
     samples: np.ndarray,
     design: SubsamplingDesign,
@@ -533,18 +556,12 @@ def decode(
     max_degree = check_int(max_degree, name="max_degree", minimum=0, maximum=design.n)
     max_passes = check_int(max_passes, name="max_passes", minimum=1)
     max_rounds = check_int(max_rounds, name="max_rounds", minimum=1)
-    if not (isinstance(peel_fraction, (int, float)) and 0.0 < peel_fraction <= 1.0):
-        raise InvalidParameterError(f"peel_fraction: expected a number in (0, 1], got {peel_fraction!r}")
+    check_decoder_options(noise_sd, peel_fraction)
     auto = isinstance(noise_sd, str)
-    if auto and noise_sd != "auto":
-        raise InvalidParameterError(f"noise_sd: expected 'auto' or a non-negative number, got {noise_sd!r}")
-    if not auto and not (isinstance(noise_sd, (int, float)) and math.isfinite(noise_sd) and noise_sd >= 0):
-        raise InvalidParameterError(f"noise_sd: expected 'auto' or a non-negative number, got {noise_sd!r}")
     transforms = aliased_transforms(samples, design, b)
     peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction))
     block_size = design.q**b
-    floor = RELATIVE_ENERGY_FLOOR * peeler.total_energy / transforms.size
-    entry_noise = peeler.estimate_entry_noise() if auto else max(float(noise_sd) ** 2 / block_size, floor)
+    entry_noise = peeler.estimate_entry_noise() if auto else max(float(noise_sd) ** 2 / block_size, peeler.entry_floor)
     history: list[dict[str, float]] = []
     n_rounds = 0
     for _ in range(max_passes if (auto or refit) else 1):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -15,7 +14,7 @@ from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import MAX_Q, FourierSketch
 from shap_zero.models import DEFAULT_BATCH_SIZE
-from shap_zero.sketch.decoder import DecodeResult, decode
+from shap_zero.sketch.decoder import DecodeResult, check_decoder_options, decode
 from shap_zero.sketch.design import choose_design, draw_design, unique_rows
 from shap_zero.sketch.queries import run_queries
 
@@ -339,7 +338,8 @@ class QSFT:
             decoded.append(decoded_output)
             outputs.append(_output_report(sketch, decoded_output, validation, validation_values[:, column], seconds))
 
-        unique_design = int(np.unique(inverse[:n_design]).size)
+        # unique_rows numbers distinct rows by first appearance and the design comes first.
+        unique_design = int(inverse[:n_design].max()) + 1
         self.design_ = design
         self.sketches_ = sketches
         self.decode_results_ = decoded
@@ -383,25 +383,7 @@ class QSFT:
         for name in ("refit", "hermitian", "progress"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InvalidParameterError(f"{name}: expected True or False, got {getattr(self, name)!r}")
-        noise_sd = self.noise_sd
-        if isinstance(noise_sd, str):
-            if noise_sd != "auto":
-                raise InvalidParameterError(f"noise_sd: expected 'auto' or a number >= 0, got {noise_sd!r}")
-        elif not (
-            isinstance(noise_sd, (int, float, np.floating, np.integer))
-            and not isinstance(noise_sd, bool)
-            and math.isfinite(noise_sd)
-            and noise_sd >= 0
-        ):
-            raise InvalidParameterError(f"noise_sd: expected 'auto' or a number >= 0, got {noise_sd!r}")
-        if not (
-            isinstance(self.peel_fraction, (int, float))
-            and not isinstance(self.peel_fraction, bool)
-            and 0 < self.peel_fraction <= 1
-        ):
-            raise InvalidParameterError(
-                f"peel_fraction: expected a number in (0, 1], got {self.peel_fraction!r}"
-            )
+        check_decoder_options(self.noise_sd, self.peel_fraction)
         if self.checkpoint is not None and not isinstance(self.random_state, (int, np.integer)):
             raise InvalidParameterError(
                 "random_state: a checkpoint can only be resumed by a fit that queries the same "
