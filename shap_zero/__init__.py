@@ -34,7 +34,9 @@ from shap_zero.exceptions import (
     SketchFileError,
 )
 from shap_zero.exact import exact_sketch
+from shap_zero.explainer import GlobalExplanation, InteractionExplanation, ZeroExplainer
 from shap_zero.fourier import FourierSketch
+from shap_zero.models import SequenceModel
 from shap_zero.sketch import QSFT
 from shap_zero.synthetic import random_sparse_sketch
 
@@ -48,6 +50,10 @@ __all__ = [
     "exact_sketch",
     "random_sparse_sketch",
     "QSFT",
+    "ZeroExplainer",
+    "InteractionExplanation",
+    "GlobalExplanation",
+    "SequenceModel",
     "Background",
     "Interactions",
     "INDEX_NAMES",

@@ -52,6 +52,7 @@ __all__ = [
     "exact_sketch",
     "INDEX_NAMES",
     "MAX_DENSE_SIZE",
+    "exact_sketches",
     "MAX_MODEL_EVALUATIONS",
     "MAX_ORACLE_N",
     "MODEL_BATCH_SIZE",
@@ -1096,6 +1097,62 @@ def exact_sketch(
     ModelError, ModelOutputError
         If the model raises or returns NaN, infinite or wrongly shaped outputs.
     """
+    if output is not None:
+        output = _check_int(output, "output", 0)
+    sketches = exact_sketches(
+        model, seq_length=seq_length, alphabet=alphabet, tolerance=tolerance, batch_size=batch_size, progress=progress
+    )
+    if output is None:
+        if len(sketches) != 1:
+            raise InvalidParameterError(
+                f"the model returns {len(sketches)} outputs; pass output=0..{len(sketches) - 1} to choose one"
+            )
+        return sketches[0]
+    if output >= len(sketches):
+        raise InvalidParameterError(
+            f"output must be an integer in 0..{len(sketches) - 1} (the model has {len(sketches)} outputs); got {output}"
+        )
+    return sketches[output]
+
+
+def exact_sketches(
+    model: Callable[[np.ndarray], object],
+    *,
+    seq_length: int,
+    alphabet: Alphabet | int,
+    tolerance: float = 1e-12,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: bool = False,
+) -> list[FourierSketch]:
+    """The exact Fourier sketch of every output of a model, from one pass over all q^n sequences.
+
+    Parameters
+    ----------
+    model : callable
+        Takes uint8 codes of shape (M, n) and returns M numbers, or (M, m).
+    seq_length : int
+        Sequence length n.
+    alphabet : Alphabet or int
+        The alphabet (attached to the sketches) or just its size q.
+    tolerance : float, default 1e-12
+        Relative round-off cut, as in :func:`exact_sketch`.
+    batch_size : int
+        Sequences per model call.
+    progress : bool
+        Show a progress bar over model queries.
+
+    Returns
+    -------
+    list of FourierSketch
+        One per model output (length m), each with ``metadata["output"]`` set.
+
+    Raises
+    ------
+    InvalidParameterError
+        If q^n is above :data:`MAX_DENSE_SIZE`.
+    ModelError, ModelOutputError
+        If the model raises or returns NaN, infinite or wrongly shaped outputs.
+    """
     if isinstance(alphabet, Alphabet):
         q, attached = alphabet.q, alphabet
     else:
@@ -1110,27 +1167,16 @@ def exact_sketch(
         raise InvalidParameterError(f"tolerance must be a number >= 0; got {tolerance!r}")
     codes = all_sequences(n, q)
     outputs = query_model(model, codes, batch_size=batch_size, progress=progress, description="exact sketch")
-    n_outputs = outputs.shape[1]
-    if output is None:
-        if n_outputs != 1:
-            raise InvalidParameterError(
-                f"the model returns {n_outputs} outputs; pass output=0..{n_outputs - 1} to choose one"
-            )
-        column = 0
-    else:
-        column = _check_int(output, "output", 0, n_outputs - 1)
-    spectrum = np.fft.fftn(outputs[:, column].reshape((q,) * n)) / q**n
-    spectrum = spectrum.reshape(-1)
-    largest = float(np.abs(spectrum).max(initial=0.0))
-    keep = np.abs(spectrum) > tolerance * largest
-    return FourierSketch(
-        codes[keep],
-        spectrum[keep],
-        q,
-        attached,
-        metadata={
+    sketches = []
+    for column in range(outputs.shape[1]):
+        spectrum = (np.fft.fftn(outputs[:, column].reshape((q,) * n)) / q**n).reshape(-1)
+        largest = float(np.abs(spectrum).max(initial=0.0))
+        keep = np.abs(spectrum) > tolerance * largest
+        metadata = {
             "method": "exact",
             "n_queries": int(q**n),
+            "output": column,
             "params": {"seq_length": n, "q": q, "output": column, "tolerance": float(tolerance)},
-        },
-    )
+        }
+        sketches.append(FourierSketch(codes[keep], spectrum[keep], q, attached, metadata=metadata))
+    return sketches

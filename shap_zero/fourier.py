@@ -337,6 +337,26 @@ class FourierSketch:
         """The alphabet of the codes, if known."""
         return self._alphabet
 
+    def with_alphabet(self, alphabet: Alphabet) -> FourierSketch:
+        """The same sketch with ``alphabet`` attached (e.g. to a sketch saved without one).
+
+        Parameters
+        ----------
+        alphabet : Alphabet
+            Must have q symbols.
+
+        Returns
+        -------
+        FourierSketch
+            Same terms and metadata; the original is unchanged.
+        """
+        if not isinstance(alphabet, Alphabet):
+            raise InvalidParameterError(f"alphabet must be a shap_zero.Alphabet; got {type(alphabet).__name__}")
+        # Canonical terms stand for themselves and their conjugate partners.
+        return FourierSketch(
+            self._frequencies, self._coefficients, self._q, alphabet, spectrum="half", metadata=self._metadata
+        )
+
     @property
     def metadata(self) -> dict[str, Any]:
         """Provenance: a copy of the JSON metadata dict."""
@@ -490,7 +510,16 @@ class FourierSketch:
         return out
 
     def __call__(self, X: Any) -> np.ndarray:
-        """Alias of :meth:`predict`, so a sketch can stand in for the model it approximates."""
+        """Alias of :meth:`predict`, so a sketch can stand in for the model it approximates.
+
+        Parameters
+        ----------
+        X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
+
+        Returns
+        -------
+        ndarray of shape (N,), float64
+        """
         return self.predict(X)
 
     def top(self, count: int = 10) -> list[tuple[str, complex]]:
@@ -498,6 +527,15 @@ class FourierSketch:
 
         Frequencies are written as ``"pos3=2, pos7=1"`` (1-based positions, frequency
         values); the zero frequency is ``"mean"``.
+
+        Parameters
+        ----------
+        count : int, default 10
+            How many terms (the mean term is never listed).
+
+        Returns
+        -------
+        list of (str, complex)
         """
         power = self.multiplicity * np.abs(self._coefficients) ** 2
         order = np.argsort(-power[1:], kind="stable")[:count] + 1

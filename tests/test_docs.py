@@ -29,8 +29,10 @@ def test_docstring_examples_run():
 
     import shap_zero
     import shap_zero.alphabet
+    import shap_zero.explainer
     import shap_zero.fourier
+    import shap_zero.models
 
-    for module in (shap_zero, shap_zero.alphabet, shap_zero.fourier):
+    for module in (shap_zero, shap_zero.alphabet, shap_zero.fourier, shap_zero.explainer, shap_zero.models):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__

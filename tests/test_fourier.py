@@ -326,3 +326,13 @@ def test_load_rejects_flipped_bytes(tmp_path):
     bad.write_bytes(bytes(raw))
     with pytest.raises(SketchFileError):
         FourierSketch.load(bad)
+
+
+def test_with_alphabet_keeps_the_function(rng):
+    bare = random_sparse_sketch(7, 4, 12, random_state=3)
+    attached = bare.with_alphabet(DNA)
+    codes = rng.integers(0, 4, size=(20, 7))
+    assert attached.alphabet == DNA and bare.alphabet is None
+    np.testing.assert_allclose(attached.predict(codes), bare.predict(codes), atol=1e-12)
+    np.testing.assert_allclose(attached.predict(DNA.decode(codes)), bare.predict(codes), atol=1e-12)
+    assert attached.metadata == bare.metadata

@@ -20,6 +20,8 @@ LAYERS = [
     {"fourier"},
     {"synthetic", "exact", "sketch"},
     {"attribution"},
+    {"explainer"},
+    {"plots"},
 ]
 
 

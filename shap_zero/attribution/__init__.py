@@ -13,6 +13,7 @@ from shap_zero.attribution.engine import (
 )
 from shap_zero.attribution.indices import INDEX_NAMES, IndexName
 from shap_zero.attribution.result import Interactions
+from shap_zero.attribution.summary import SymbolTotals, symbol_totals
 
 __all__ = [
     "Background",
@@ -25,4 +26,6 @@ __all__ = [
     "Interactions",
     "INDEX_NAMES",
     "IndexName",
+    "SymbolTotals",
+    "symbol_totals",
 ]

@@ -36,6 +36,15 @@ class Background:
     :meth:`sequences`; or pass any of the shortcuts accepted by
     :func:`resolve_background` to an attribution function.
 
+    Parameters
+    ----------
+    kind : {"uniform", "product", "reference", "sequences"}
+        What the mixture represents.
+    weights : ndarray of shape (B,)
+        Mixture weights, summing to 1 (not checked here: the classmethods validate).
+    probabilities : ndarray of shape (B, n, q)
+        Per-component symbol probabilities (not checked here).
+
     Attributes
     ----------
     kind : {"uniform", "product", "reference", "sequences"}
@@ -75,7 +84,19 @@ class Background:
 
     @classmethod
     def uniform(cls, n: int, q: int) -> Background:
-        """Every position independent and uniform over the q symbols."""
+        """Every position independent and uniform over the q symbols.
+
+        Parameters
+        ----------
+        n : int
+            Sequence length.
+        q : int
+            Alphabet size.
+
+        Returns
+        -------
+        Background
+        """
         probabilities = np.full((1, n, q), 1.0 / q)
         return cls("uniform", np.ones(1), probabilities)
 

@@ -63,7 +63,17 @@ class Interactions:
         return out
 
     def column(self, subset: tuple[int, ...] | list[int]) -> int | None:
-        """Column of ``subset`` in :attr:`values`, or None when it is structurally zero."""
+        """Column of ``subset`` in :attr:`values`, or None when it is structurally zero.
+
+        Parameters
+        ----------
+        subset : tuple or list of int
+            0-based positions, in any order.
+
+        Returns
+        -------
+        int or None
+        """
         key = tuple(sorted(int(i) for i in subset))
         lookup = self.__dict__.get("_lookup")
         if lookup is None:
@@ -72,7 +82,17 @@ class Interactions:
         return lookup.get(key)
 
     def get(self, subset: tuple[int, ...] | list[int]) -> np.ndarray:
-        """Values of all N sequences at one subset, shape (N,); zeros when not listed."""
+        """Values of all N sequences at one subset; zeros when not listed.
+
+        Parameters
+        ----------
+        subset : tuple or list of int
+            1..order distinct 0-based positions, in any order.
+
+        Returns
+        -------
+        ndarray of shape (N,), float64
+        """
         key = tuple(sorted(int(i) for i in subset))
         if not key or len(key) > self.order or key[0] < 0 or key[-1] >= self.n or len(set(key)) != len(key):
             raise InvalidParameterError(

@@ -1,0 +1,996 @@
+"""ZeroExplainer: a drop-in ``shap.Explainer`` for models of biological sequences.
+
+The only module that knows shap's ``Explanation`` shapes. It sketches the model once
+(exactly for small q^n, else with q-SFT), then every explanation is a closed form of
+the sketch (:mod:`shap_zero.attribution`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import shap
+
+from shap_zero._validation import check_int
+from shap_zero.alphabet import Alphabet
+from shap_zero.attribution import (
+    Interactions,
+    SymbolTotals,
+    expected_value,
+    interaction_values,
+    resolve_background,
+    shap_interaction_values,
+    shapley_values,
+    symbol_totals,
+)
+from shap_zero.attribution.indices import IndexName
+from shap_zero.exact import MAX_DENSE_SIZE, exact_sketches
+from shap_zero.exceptions import InvalidParameterError
+from shap_zero.fourier import FourierSketch
+from shap_zero.models import ModelInput, SequenceModel
+from shap_zero.sketch import QSFT, QSFTReport
+from shap_zero.sketch.qsft import DEFAULT_BUDGET
+
+__all__ = ["ZeroExplainer", "InteractionExplanation", "GlobalExplanation", "SketchMethod"]
+
+SketchMethod = Literal["auto", "exact", "qsft"]
+_SKETCH_METHODS = ("auto", "exact", "qsft")
+# QSFT options the explainer forwards; budget, progress and random_state are its own.
+_QSFT_OPTIONS = tuple(
+    name for name in inspect.signature(QSFT.__init__).parameters if name not in ("self", "budget", "progress", "random_state")
+)
+# Options that only make sense for q-SFT (the exact transform takes batch_size only).
+_QSFT_ONLY = tuple(name for name in _QSFT_OPTIONS if name != "batch_size")
+#: Sequences per chunk when aggregating over a data set (bounds working memory).
+_SUMMARY_CHUNK = 1 << 14
+
+
+def _default_feature_names(n: int) -> list[str]:
+    return [f"pos{i + 1}" for i in range(n)]
+
+
+def _check_names(names: Any, count: int, argument: str, what: str) -> list[str] | None:
+    if names is None:
+        return None
+    if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray):
+        raise InvalidParameterError(f"{argument} must be a list of {count} strings (one per {what}); got {names!r}")
+    names = [str(name) for name in names]
+    if len(names) != count:
+        raise InvalidParameterError(f"{argument} must hold {count} names (one per {what}); got {len(names)}")
+    return names
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, str | os.PathLike)
+
+
+class ZeroExplainer(shap.Explainer):
+    """Shapley values and interactions of a sequence model from its sparse Fourier sketch.
+
+    A drop-in replacement for ``shap.Explainer(model, masker)`` on models of DNA, RNA
+    or protein sequences: calling the explainer returns a standard
+    ``shap.Explanation`` that shap's plots and users' pipelines accept. The model is
+    sketched once (on first use, or by :meth:`fit`); every explanation afterwards is a
+    closed form of the sketch and queries the model no more.
+
+    The value function is interventional, ``v_x(S) = E_{z ~ P} f(x_S, z_rest)``, with
+    P the ``background`` (uniform by default, as in the SHAP zero paper).
+
+    Parameters
+    ----------
+    model_or_sketch : callable, estimator, FourierSketch, path, or list of these
+        What to explain:
+
+        - a model: a callable on uint8 codes (N, n) returning (N,) or (N, m) numbers,
+          or, with ``model_input``, on strings or one-hot arrays, or a scikit-learn
+          estimator (see :class:`shap_zero.models.SequenceModel`);
+        - a :class:`~shap_zero.FourierSketch`, or the path of a saved one (no model needed);
+        - a list of sketches or paths, one per output of a multi-output model.
+    alphabet : Alphabet or int, optional
+        The alphabet (or just its size q). Required with a model; with a sketch it
+        defaults to the sketch's own alphabet, and may attach one to a sketch saved
+        without.
+    seq_length : int, optional
+        Sequence length n. Required with a model; with a sketch it must match it.
+    background : "uniform", Background, str, list of str or array-like, default "uniform"
+        The background P of the value function; see :func:`shap_zero.shapley_values`.
+    budget : int, optional
+        Largest number of model queries for the sketch (default
+        :data:`shap_zero.sketch.qsft.DEFAULT_BUDGET`, 1,000,000).
+    method : {"auto", "exact", "qsft"}, default "auto"
+        How to sketch a model. ``"exact"``: the dense transform of all q^n outputs
+        (q^n <= :data:`shap_zero.exact.MAX_DENSE_SIZE`). ``"qsft"``: the sparse q-SFT
+        sketch (:class:`~shap_zero.QSFT`). ``"auto"``: exact when q^n is within the
+        budget and no q-SFT option is given, else q-SFT.
+    model_input : {"codes", "strings", "onehot", "onehot_flat"}, default "codes"
+        What the model takes (:class:`~shap_zero.models.SequenceModel`).
+    model_method : {"predict", "predict_proba", "decision_function"}, optional
+        Which method of an estimator to call; default ``predict`` (or ``predict_proba``
+        when ``output_class`` is given).
+    output_class : optional
+        The class label whose probability is explained (with ``predict_proba``).
+    feature_names : list of str, optional
+        One name per position; default ``"pos1"`` ... ``"posN"``.
+    output_names : list of str, optional
+        One name per model output.
+    progress : bool, default False
+        Show progress bars over model queries and explanations.
+    random_state : None, int or numpy.random.Generator
+        Seeds the q-SFT design. The same seed gives the same sketch.
+    **sketch_options
+        Passed to :class:`~shap_zero.QSFT`: ``b``, ``n_groups``, ``n_repeats``,
+        ``noise_sd``, ``max_degree``, ``refit``, ``hermitian``, ``peel_fraction``,
+        ``n_validation``, ``batch_size``, ``executor``, ``checkpoint``.
+
+    Attributes
+    ----------
+    sketches_ : list of FourierSketch
+        One sketch per model output, after fitting.
+    sketch_ : FourierSketch
+        The sketch of a single-output model.
+    qsft_ : QSFT or None
+        The fitted q-SFT estimator when the model was sketched with q-SFT.
+    n_queries_ : int
+        Model queries spent on the sketch (0 for a given sketch).
+    fit_seconds_ : float
+        Wall time of the sketch (0 for a given sketch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import shap_zero as sz
+    >>> def model(codes):  # GC content plus a G-C dinucleotide at positions 2-3
+    ...     return np.isin(codes, (1, 2)).sum(axis=1) + 2.0 * ((codes[:, 1] == 2) & (codes[:, 2] == 1))
+    >>> explainer = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6)
+    >>> explanation = explainer(["AGCTTA", "TTTTTT"])
+    >>> explanation.values.shape
+    (2, 6)
+    >>> bool(np.allclose(explanation.values.sum(axis=1) + explanation.base_values, model(explanation.data)))
+    True
+    >>> explanation.display_data[0]
+    array(['A', 'G', 'C', 'T', 'T', 'A'], dtype='<U1')
+    """
+
+    def __init__(
+        self,
+        model_or_sketch: Any,
+        *,
+        alphabet: Alphabet | int | None = None,
+        seq_length: int | None = None,
+        background: Any = "uniform",
+        budget: int | None = None,
+        method: SketchMethod = "auto",
+        model_input: ModelInput = "codes",
+        model_method: str | None = None,
+        output_class: Any = None,
+        feature_names: Sequence[str] | None = None,
+        output_names: Sequence[str] | None = None,
+        progress: bool = False,
+        random_state: Any = None,
+        **sketch_options: Any,
+    ) -> None:
+        # shap.Explainer.__init__ is deliberately not called: it wraps maskers and, for
+        # the base class, swaps __class__; we set the attributes shap's code reads.
+        unknown = sorted(set(sketch_options) - set(_QSFT_OPTIONS))
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown option(s) {unknown}; ZeroExplainer passes only these to QSFT: {list(_QSFT_OPTIONS)}"
+            )
+        if method not in _SKETCH_METHODS:
+            raise InvalidParameterError(f"method must be one of {list(_SKETCH_METHODS)}; got {method!r}")
+        self.masker = None
+        self.link = shap.links.identity
+        self.linearize_link = False
+        self.background = background
+        self.budget = budget
+        self.method = method
+        self.progress = bool(progress)
+        self.random_state = random_state
+        self.sketch_options = dict(sketch_options)
+        self.qsft_: QSFT | None = None
+        self.n_queries_ = 0
+        self.fit_seconds_ = 0.0
+        self.sketches_: list[FourierSketch] | None = None
+
+        given = self._given_sketches(model_or_sketch)
+        if given is not None:
+            extra = [name for name, value in (("budget", budget), ("random_state", random_state)) if value is not None]
+            extra += sorted(sketch_options)
+            extra += [name for name, value in (("model_method", model_method), ("output_class", output_class)) if value is not None]
+            if extra or method != "auto" or model_input != "codes":
+                raise InvalidParameterError(
+                    f"{extra or ['method/model_input']} only apply when sketching a model; a sketch was given"
+                )
+            self.model = None
+            self.sketches_ = self._attach(given, alphabet, seq_length)
+            first = self.sketches_[0]
+            self.alphabet, self.q, self.n = first.alphabet, first.q, first.n
+        else:
+            if alphabet is None or seq_length is None:
+                missing = [name for name, value in (("alphabet", alphabet), ("seq_length", seq_length)) if value is None]
+                raise InvalidParameterError(
+                    f"explaining a model needs {' and '.join(missing)} (e.g. alphabet=shap_zero.DNA, seq_length=30)"
+                )
+            self.n = check_int(seq_length, name="seq_length", minimum=1)
+            if isinstance(alphabet, Alphabet):
+                self.alphabet, self.q = alphabet, alphabet.q
+            else:
+                self.alphabet, self.q = None, check_int(alphabet, name="alphabet", minimum=2, maximum=255)
+            self.model = model_or_sketch
+            plain = model_input == "codes" and model_method is None and output_class is None and callable(model_or_sketch)
+            self._code_model = (
+                model_or_sketch
+                if plain
+                else SequenceModel(
+                    model_or_sketch,
+                    self.alphabet if self.alphabet is not None else self.q,
+                    model_input=model_input,
+                    method=model_method,
+                    output_class=output_class,
+                )
+            )
+            if method == "exact" and self.q**self.n > MAX_DENSE_SIZE:
+                raise InvalidParameterError(
+                    f"method='exact' needs q**n = {self.q}**{self.n} queries, above MAX_DENSE_SIZE = {MAX_DENSE_SIZE}; "
+                    "use method='qsft'"
+                )
+            qsft_only = sorted(set(sketch_options) & set(_QSFT_ONLY))
+            if method == "exact" and qsft_only:
+                raise InvalidParameterError(f"{qsft_only} are q-SFT options; method='exact' takes only batch_size")
+        self.feature_names = _check_names(feature_names, self.n, "feature_names", "position") or _default_feature_names(self.n)
+        self.output_names = list(output_names) if output_names is not None else None
+        if self.sketches_ is not None:
+            self._check_output_names(len(self.sketches_))
+        self._background = resolve_background(background, self.n, self.q, self.alphabet)
+
+    # -- construction helpers -------------------------------------------------------
+
+    @staticmethod
+    def _given_sketches(model_or_sketch: Any) -> list[FourierSketch] | None:
+        """The sketches passed instead of a model, loaded from paths; None for a model."""
+
+        def one(item: Any) -> FourierSketch | None:
+            if isinstance(item, FourierSketch):
+                return item
+            if _is_path(item):
+                return FourierSketch.load(item)
+            return None
+
+        single = one(model_or_sketch)
+        if single is not None:
+            return [single]
+        if isinstance(model_or_sketch, list | tuple) and model_or_sketch:
+            loaded = [one(item) for item in model_or_sketch]
+            if all(sketch is not None for sketch in loaded):
+                return loaded  # type: ignore[return-value]
+            if any(sketch is not None for sketch in loaded):
+                raise InvalidParameterError(
+                    "model_or_sketch: a list must hold only FourierSketch objects or paths (one per output); "
+                    f"got {[type(item).__name__ for item in model_or_sketch]}"
+                )
+        return None
+
+    @staticmethod
+    def _attach(sketches: list[FourierSketch], alphabet: Any, seq_length: Any) -> list[FourierSketch]:
+        first = sketches[0]
+        for number, sketch in enumerate(sketches[1:], start=1):
+            if (sketch.n, sketch.q) != (first.n, first.q):
+                raise InvalidParameterError(
+                    f"model_or_sketch: sketch {number} has n={sketch.n}, q={sketch.q} but sketch 0 has "
+                    f"n={first.n}, q={first.q}"
+                )
+        if seq_length is not None and check_int(seq_length, name="seq_length", minimum=1) != first.n:
+            raise InvalidParameterError(f"seq_length={seq_length} does not match the sketch's n={first.n}")
+        if alphabet is None:
+            return list(sketches)
+        q = alphabet.q if isinstance(alphabet, Alphabet) else check_int(alphabet, name="alphabet", minimum=2)
+        if q != first.q:
+            raise InvalidParameterError(f"alphabet has q={q} symbols but the sketch has q={first.q}")
+        if not isinstance(alphabet, Alphabet):
+            return list(sketches)
+        attached = []
+        for sketch in sketches:
+            if sketch.alphabet is not None and sketch.alphabet != alphabet:
+                raise InvalidParameterError(
+                    f"alphabet {alphabet.symbols!r} differs from the sketch's own {sketch.alphabet.symbols!r}"
+                )
+            if sketch.alphabet is None:
+                sketch = sketch.with_alphabet(alphabet)
+            attached.append(sketch)
+        return attached
+
+    def _check_output_names(self, m: int) -> None:
+        if self.output_names is not None and len(self.output_names) != m:
+            raise InvalidParameterError(
+                f"output_names must hold {m} names (one per model output); got {len(self.output_names)}"
+            )
+
+    # -- sketching --------------------------------------------------------------------
+
+    def _uses_exact(self) -> bool:
+        if self.method != "auto":
+            return self.method == "exact"
+        size = self.q**self.n
+        budget = self.budget if self.budget is not None else DEFAULT_BUDGET
+        return size <= MAX_DENSE_SIZE and size <= budget and not set(self.sketch_options) & set(_QSFT_ONLY)
+
+    def fit(self) -> ZeroExplainer:
+        """Sketch the model (once; later calls do nothing).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InsufficientBudgetError
+            If ``budget`` is below the smallest q-SFT design for this n and q.
+        ModelError, ModelOutputError
+            If the model raises, or returns NaN, infinite or wrongly shaped outputs.
+        """
+        if self.sketches_ is not None:
+            return self
+        started = time.perf_counter()
+        alphabet = self.alphabet if self.alphabet is not None else self.q
+        if self._uses_exact():
+            batch = {"batch_size": self.sketch_options["batch_size"]} if "batch_size" in self.sketch_options else {}
+            sketches = exact_sketches(
+                self._code_model, seq_length=self.n, alphabet=alphabet, progress=self.progress, **batch
+            )
+            self.n_queries_ = self.q**self.n
+        else:
+            qsft = QSFT(budget=self.budget, progress=self.progress, random_state=self.random_state, **self.sketch_options)
+            qsft.fit(self._code_model, seq_length=self.n, alphabet=alphabet)
+            sketches = qsft.sketches_
+            self.qsft_ = qsft
+            self.n_queries_ = qsft.n_queries_
+        self._check_output_names(len(sketches))
+        self.fit_seconds_ = time.perf_counter() - started
+        self.sketches_ = sketches
+        return self
+
+    @property
+    def sketch_(self) -> FourierSketch:
+        """The sketch of a single-output model (fits on first access)."""
+        sketches = self.fit().sketches_
+        assert sketches is not None
+        if len(sketches) != 1:
+            raise AttributeError(f"the model has {len(sketches)} outputs; use sketches_[j] for output j")
+        return sketches[0]
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of model outputs m (fits on first access)."""
+        return len(self.fit().sketches_)  # type: ignore[arg-type]
+
+    @property
+    def report_(self) -> QSFTReport | None:
+        """The q-SFT quality report (held-out R^2, queries, seconds), or None for other sketches."""
+        return None if self.qsft_ is None else self.qsft_.report_
+
+    @property
+    def expected_value(self) -> float | np.ndarray:
+        """Mean model output under the background: a float, or (m,) for m outputs."""
+        values = np.array([expected_value(sketch, self._background) for sketch in self.fit().sketches_])  # type: ignore[union-attr]
+        return float(values[0]) if values.size == 1 else values
+
+    # -- explaining -----------------------------------------------------------------
+
+    def _encode(self, X: Any) -> np.ndarray:
+        return self.fit().sketches_[0].encode(X)  # type: ignore[index]
+
+    def _letters(self, codes: np.ndarray) -> np.ndarray | None:
+        if self.alphabet is None:
+            return None
+        return np.asarray(list(self.alphabet.symbols))[codes]
+
+    def _output(self, output: int | None) -> int:
+        m = self.n_outputs
+        if output is None:
+            if m != 1:
+                raise InvalidParameterError(f"the model has {m} outputs; pass output=0..{m - 1}")
+            return 0
+        return check_int(output, name="output", minimum=0, maximum=m - 1)
+
+    def __call__(self, X: Any, *, progress: bool | None = None) -> shap.Explanation:
+        """Explain sequences: a ``shap.Explanation`` of their SHAP values.
+
+        Parameters
+        ----------
+        X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
+            The sequences.
+        progress : bool, optional
+            Show a progress bar; default: the explainer's ``progress``.
+
+        Returns
+        -------
+        shap.Explanation
+            ``values`` (N, n), or (N, n, m) for m outputs; ``base_values`` (N,) or (N, m);
+            ``data`` the uint8 codes (N, n); ``display_data`` the letters (N, n) when the
+            alphabet is known; ``feature_names``; ``output_names``; ``compute_time`` in
+            seconds. Efficiency holds: ``values.sum(axis=1) + base_values`` equals the
+            sketch's prediction.
+        """
+        codes = self._encode(X)
+        started = time.perf_counter()
+        values = self.shap_values(codes, progress=progress)
+        base = np.atleast_1d(self.expected_value)
+        base_values = np.tile(base, (codes.shape[0], 1)) if base.size > 1 else np.full(codes.shape[0], base[0])
+        return shap.Explanation(
+            values,
+            base_values=base_values,
+            data=codes,
+            display_data=self._letters(codes),
+            feature_names=list(self.feature_names),
+            output_names=self.output_names,
+            compute_time=time.perf_counter() - started,
+        )
+
+    def shap_values(self, X: Any, *, progress: bool | None = None) -> np.ndarray:
+        """SHAP values as a plain array (shap's legacy API).
+
+        Parameters
+        ----------
+        X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
+        progress : bool, optional
+
+        Returns
+        -------
+        ndarray of shape (N, n), or (N, n, m) for m outputs
+        """
+        codes = self._encode(X)
+        shown = self.progress if progress is None else bool(progress)
+        per_output = [
+            shapley_values(sketch, codes, background=self._background, progress=shown) for sketch in self.sketches_  # type: ignore[union-attr]
+        ]
+        return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
+
+    def shap_interaction_values(self, X: Any, *, progress: bool | None = None) -> np.ndarray:
+        """Pairwise interaction matrices in the convention of shap's TreeExplainer.
+
+        ``Phi[r, i, j]`` is half the pairwise Shapley interaction index for i != j, and
+        the diagonal holds the main effects, so each row sums to the SHAP value and each
+        matrix to ``f(x) - E f``.
+
+        Parameters
+        ----------
+        X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
+        progress : bool, optional
+
+        Returns
+        -------
+        ndarray of shape (N, n, n), or (N, n, n, m) for m outputs
+        """
+        codes = self._encode(X)
+        shown = self.progress if progress is None else bool(progress)
+        per_output = [
+            shap_interaction_values(sketch, codes, background=self._background, progress=shown)
+            for sketch in self.sketches_  # type: ignore[union-attr]
+        ]
+        return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
+
+    def interactions(
+        self,
+        X: Any,
+        *,
+        index: IndexName = "SII",
+        order: int | None = 2,
+        output: int | None = None,
+        progress: bool | None = None,
+    ) -> InteractionExplanation:
+        """Shapley interaction indices of each sequence, on the position subsets that can be nonzero.
+
+        Parameters
+        ----------
+        X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
+        index : {"SII", "STII", "FSII", "k-SII", "Moebius", "SV"}, default "SII"
+            Shapley interaction index, Shapley-Taylor, Faith-Shap, k-Shapley, Möbius
+            coefficients or Shapley values (math.md section 5).
+        order : int or None, default 2
+            Largest subset size; None: the sketch's max degree.
+        output : int, optional
+            Which output of a multi-output model.
+        progress : bool, optional
+
+        Returns
+        -------
+        InteractionExplanation
+        """
+        column = self._output(output)
+        codes = self._encode(X)
+        shown = self.progress if progress is None else bool(progress)
+        started = time.perf_counter()
+        result = interaction_values(
+            self.sketches_[column], codes, index=index, order=order, background=self._background, progress=shown  # type: ignore[index]
+        )
+        return InteractionExplanation(
+            result=result,
+            data=codes,
+            feature_names=tuple(self.feature_names),
+            symbols=None if self.alphabet is None else self.alphabet.symbols,
+            compute_time=time.perf_counter() - started,
+        )
+
+    def global_explanation(
+        self,
+        X: Any,
+        *,
+        output: int | None = None,
+        index: IndexName = "SII",
+        n_top: int = 20,
+        progress: bool | None = None,
+    ) -> GlobalExplanation:
+        """Data-set summaries: mean |SHAP| per position and per (position, symbol), top interactions.
+
+        Sequences are processed in chunks with vectorised aggregation (no Python loop
+        over sequences), so working memory stays bounded for millions of sequences.
+
+        Parameters
+        ----------
+        X : str, list of str, or array-like of shape (N, n) of integer codes
+        output : int, optional
+            Which output of a multi-output model.
+        index : {"SII", "STII", "FSII", "k-SII", "Moebius"}, default "SII"
+            The pairwise interaction index ranked in ``top_interactions``.
+        n_top : int, default 20
+            Number of interactions listed.
+        progress : bool, optional
+
+        Returns
+        -------
+        GlobalExplanation
+        """
+        column = self._output(output)
+        n_top = check_int(n_top, name="n_top", minimum=1)
+        codes = self._encode(X)
+        if codes.shape[0] == 0:
+            raise InvalidParameterError("X: a global explanation needs at least one sequence; got 0")
+        shown = self.progress if progress is None else bool(progress)
+        sketch = self.sketches_[column]  # type: ignore[index]
+        started = time.perf_counter()
+        totals: SymbolTotals | None = None
+        pair_sum: np.ndarray | None = None
+        pair_abs: np.ndarray | None = None
+        subsets: tuple[tuple[int, ...], ...] = ()
+        chunks = range(0, codes.shape[0], _SUMMARY_CHUNK)
+        if shown:
+            from tqdm.auto import tqdm
+
+            chunks = tqdm(chunks, desc="global explanation", unit="chunk")
+        for start in chunks:
+            block = codes[start : start + _SUMMARY_CHUNK]
+            values = shapley_values(sketch, block, background=self._background)
+            part = symbol_totals(values, block, self.q)
+            totals = part if totals is None else totals + part
+            pairs = interaction_values(sketch, block, index=index, order=2, background=self._background)
+            keep = pairs.sizes == 2
+            subsets = tuple(s for s, k in zip(pairs.subsets, keep, strict=True) if k)
+            chunk_sum = pairs.values[:, keep].sum(axis=0)
+            chunk_abs = np.abs(pairs.values[:, keep]).sum(axis=0)
+            pair_sum = chunk_sum if pair_sum is None else pair_sum + chunk_sum
+            pair_abs = chunk_abs if pair_abs is None else pair_abs + chunk_abs
+        assert totals is not None and pair_sum is not None and pair_abs is not None
+        count = codes.shape[0]
+        return GlobalExplanation(
+            position_mean=totals.sum.sum(axis=1) / count,
+            position_mean_abs=totals.sum_abs.sum(axis=1) / count,
+            symbol_totals=totals,
+            pairs=subsets,
+            pair_mean=pair_sum / count,
+            pair_mean_abs=pair_abs / count,
+            index=index,
+            n_top=n_top,
+            n_sequences=count,
+            feature_names=tuple(self.feature_names),
+            symbols=None if self.alphabet is None else self.alphabet.symbols,
+            compute_time=time.perf_counter() - started,
+        )
+
+    # -- persistence ------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> None:  # type: ignore[override]
+        """Save the sketch (fitting first if needed) in the versioned sketch format.
+
+        Unlike ``shap.Explainer.save`` nothing is pickled: what makes the explainer is
+        its sketch. Reload with ``ZeroExplainer(path)`` or :meth:`load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file. For m > 1 outputs it must contain ``{output}``, replaced by the
+            output number (one file per output).
+        """
+        sketches = self.fit().sketches_
+        assert sketches is not None
+        path = os.fspath(path)
+        if len(sketches) == 1:
+            sketches[0].save(path)
+            return
+        if "{output}" not in path:
+            raise InvalidParameterError(
+                f"path: the model has {len(sketches)} outputs, so path must contain '{{output}}' "
+                f"(one file per output, e.g. 'model.{{output}}.sketch.npz'); got {path!r}"
+            )
+        for number, sketch in enumerate(sketches):
+            sketch.save(path.replace("{output}", str(number)))
+
+    @classmethod
+    def load(cls, path: Any, **options: Any) -> ZeroExplainer:  # type: ignore[override]
+        """An explainer of saved sketches (no model needed).
+
+        Parameters
+        ----------
+        path : str, path-like, or list of them
+            A file written by :meth:`save` (or :meth:`FourierSketch.save`), or one per
+            output; a path containing ``{output}`` loads outputs 0, 1, ... until a file
+            is missing.
+        **options
+            ``alphabet``, ``background``, ``feature_names``, ``output_names``, ``progress``.
+
+        Returns
+        -------
+        ZeroExplainer
+        """
+        if _is_path(path) and "{output}" in os.fspath(path):
+            template = os.fspath(path)
+            paths = []
+            while os.path.exists(template.replace("{output}", str(len(paths)))):
+                paths.append(template.replace("{output}", str(len(paths))))
+            if not paths:
+                raise FileNotFoundError(f"no sketch file matches {template!r} (looked for output 0)")
+            path = paths
+        return cls(path, **options)
+
+    def __repr__(self) -> str:
+        state = "not fitted" if self.sketches_ is None else f"{len(self.sketches_)} sketch(es), {sum(s.n_terms for s in self.sketches_)} terms"
+        kind = "sketch" if self.model is None else getattr(self.model, "__name__", type(self.model).__name__)
+        return f"ZeroExplainer({kind}, n={self.n}, q={self.q}, background={self._background.kind!r}, {state})"
+
+
+def _subset_label(subset: tuple[int, ...], names: Sequence[str]) -> str:
+    return " x ".join(names[i] for i in subset)
+
+
+@dataclass(frozen=True, eq=False)
+class InteractionExplanation:
+    """Interaction indices of N sequences on a shared list of position subsets.
+
+    Only subsets that can be nonzero for the sketch are listed; every other subset of
+    size <= ``order`` has value 0.
+
+    Attributes
+    ----------
+    result : Interactions
+        The underlying values: ``result.values`` (N, U), ``result.subsets`` (U tuples of
+        0-based positions), ``result.base_values`` (N,).
+    data : ndarray of shape (N, n), uint8
+        The sequences' codes.
+    feature_names : tuple of str
+        One name per position.
+    symbols : str or None
+        The alphabet's letters in code order, when known.
+    compute_time : float
+        Seconds spent computing the values.
+    """
+
+    result: Interactions
+    data: np.ndarray
+    feature_names: tuple[str, ...]
+    symbols: str | None
+    compute_time: float
+
+    @property
+    def index(self) -> str:
+        """The index name ("SII", "STII", "FSII", "k-SII", "Moebius" or "SV")."""
+        return self.result.index
+
+    @property
+    def order(self) -> int:
+        """The largest subset size."""
+        return self.result.order
+
+    @property
+    def values(self) -> np.ndarray:
+        """ndarray of shape (N, U): the value of each sequence at each subset."""
+        return self.result.values
+
+    @property
+    def base_values(self) -> np.ndarray:
+        """ndarray of shape (N,): the value of the empty coalition, ``E_P f``."""
+        return self.result.base_values
+
+    @property
+    def subsets(self) -> tuple[tuple[int, ...], ...]:
+        """The U subsets as sorted 0-based positions, by size then lexicographically."""
+        return self.result.subsets
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """ndarray of shape (U,): the size of each subset."""
+        return self.result.sizes
+
+    @property
+    def labels(self) -> list[str]:
+        """One readable label per subset, e.g. ``"pos3 x pos7"``."""
+        return [_subset_label(subset, self.feature_names) for subset in self.subsets]
+
+    def get(self, subset: Sequence[int]) -> np.ndarray:
+        """Values of all sequences at one subset; zeros when it is structurally zero.
+
+        Parameters
+        ----------
+        subset : sequence of int
+            1..order distinct 0-based positions, in any order.
+
+        Returns
+        -------
+        ndarray of shape (N,), float64
+        """
+        return self.result.get(tuple(subset))
+
+    def __len__(self) -> int:
+        return self.result.n_sequences
+
+    def __repr__(self) -> str:
+        return (
+            f"InteractionExplanation(index={self.index!r}, order={self.order}, sequences={len(self)}, "
+            f"subsets={len(self.subsets)})"
+        )
+
+    def _display(self, subset: tuple[int, ...]) -> np.ndarray | None:
+        if self.symbols is None:
+            return None
+        letters = np.asarray(list(self.symbols))[self.data[:, list(subset)]]
+        return np.array(["".join(row) for row in letters]) if letters.shape[1] > 1 else letters[:, 0]
+
+    def top(self, k: int = 10, *, by: Literal["mean_abs", "mean"] = "mean_abs") -> Any:
+        """The ``k`` strongest subsets over the data set.
+
+        Parameters
+        ----------
+        k : int, default 10
+        by : {"mean_abs", "mean"}, default "mean_abs"
+            Rank by mean absolute value (default) or by the absolute mean.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``subset`` (0-based tuple), ``label``, ``size``, ``mean_abs``,
+            ``mean``, ``std``; one row per subset, strongest first.
+        """
+        import pandas as pd
+
+        k = check_int(k, name="k", minimum=1)
+        if by not in ("mean_abs", "mean"):
+            raise InvalidParameterError(f"by must be 'mean_abs' or 'mean'; got {by!r}")
+        mean_abs = np.abs(self.values).mean(axis=0) if len(self) else np.zeros(len(self.subsets))
+        mean = self.values.mean(axis=0) if len(self) else np.zeros(len(self.subsets))
+        std = self.values.std(axis=0) if len(self) else np.zeros(len(self.subsets))
+        score = mean_abs if by == "mean_abs" else np.abs(mean)
+        order = np.argsort(-score, kind="stable")[:k]
+        return pd.DataFrame(
+            {
+                "subset": [self.subsets[u] for u in order],
+                "label": [self.labels[u] for u in order],
+                "size": self.sizes[order],
+                "mean_abs": mean_abs[order],
+                "mean": mean[order],
+                "std": std[order],
+            }
+        )
+
+    def top_per_sequence(self, k: int = 5) -> Any:
+        """The ``k`` strongest subsets of every sequence, by absolute value.
+
+        Parameters
+        ----------
+        k : int, default 5
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long format with columns ``sequence`` (row number), ``rank`` (1 = strongest),
+            ``subset``, ``label``, ``value``; N * min(k, U) rows.
+        """
+        import pandas as pd
+
+        k = min(check_int(k, name="k", minimum=1), len(self.subsets))
+        order = np.argsort(-np.abs(self.values), axis=1, kind="stable")[:, :k]
+        rows = np.repeat(np.arange(len(self)), k)
+        columns = order.ravel()
+        labels = np.asarray(self.labels, dtype=object)
+        subsets = np.empty(len(self.subsets), dtype=object)
+        subsets[:] = list(self.subsets)
+        return pd.DataFrame(
+            {
+                "sequence": rows,
+                "rank": np.tile(np.arange(1, k + 1), len(self)),
+                "subset": subsets[columns],
+                "label": labels[columns],
+                "value": self.values[rows, columns],
+            }
+        )
+
+    def to_explanation(self, max_order: int | None = None) -> shap.Explanation:
+        """The values as a ``shap.Explanation`` with one column per subset.
+
+        Pairs become extra columns named ``"pos3 x pos7"``, so every modern shap plot
+        (waterfall, beeswarm, bar, heatmap, scatter) accepts them. ``data`` holds the
+        symbol code for single positions and, for larger subsets, the code of the
+        letter combination read as a base-q number (``a * q + b`` for a pair; shap's
+        scatter plot needs numbers there); ``display_data`` the letters (``"AG"`` for a
+        pair).
+
+        Parameters
+        ----------
+        max_order : int, optional
+            Keep subsets up to this size; default all.
+
+        Returns
+        -------
+        shap.Explanation
+            ``values`` (N, U'), ``base_values`` (N,).
+        """
+        limit = self.order if max_order is None else check_int(max_order, name="max_order", minimum=1)
+        keep = np.flatnonzero(self.sizes <= limit)
+        q = int(self.data.max(initial=0)) + 1 if self.symbols is None else len(self.symbols)
+        data = np.empty((len(self), keep.size), dtype=np.int64)
+        display = np.empty((len(self), keep.size), dtype=object) if self.symbols is not None else None
+        for column, u in enumerate(keep):
+            subset = self.subsets[u]
+            data[:, column] = self.data[:, list(subset)].astype(np.int64) @ (q ** np.arange(len(subset) - 1, -1, -1))
+            if display is not None:
+                display[:, column] = self._display(subset)
+        return shap.Explanation(
+            self.values[:, keep],
+            base_values=self.base_values.copy(),
+            data=data,
+            display_data=None if display is None else display.astype(str),
+            feature_names=[self.labels[u] for u in keep],
+            compute_time=self.compute_time,
+        )
+
+    def to_pandas(self, layout: Literal["long", "wide"] = "long") -> Any:
+        """The values as a DataFrame.
+
+        Parameters
+        ----------
+        layout : {"long", "wide"}, default "long"
+            ``"long"``: one row per (sequence, subset) with columns ``sequence``,
+            ``subset``, ``label``, ``size``, ``value``. ``"wide"``: one row per
+            sequence, one column per subset label.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        import pandas as pd
+
+        if layout == "wide":
+            return pd.DataFrame(self.values, columns=self.labels)
+        if layout != "long":
+            raise InvalidParameterError(f"layout must be 'long' or 'wide'; got {layout!r}")
+        n_subsets = len(self.subsets)
+        subsets = np.empty(n_subsets, dtype=object)
+        subsets[:] = list(self.subsets)
+        columns = np.tile(np.arange(n_subsets), len(self))
+        return pd.DataFrame(
+            {
+                "sequence": np.repeat(np.arange(len(self)), n_subsets),
+                "subset": subsets[columns],
+                "label": np.asarray(self.labels, dtype=object)[columns],
+                "size": self.sizes[columns],
+                "value": self.values.ravel(),
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class GlobalExplanation:
+    """What matters over a data set: positions, symbols at positions, and pairs.
+
+    Attributes
+    ----------
+    position_mean, position_mean_abs : ndarray of shape (n,)
+        Mean SHAP value and mean |SHAP value| of each position over the sequences.
+    symbol_totals : SymbolTotals
+        Sums of SHAP values per (position, symbol) and the counts; see
+        :meth:`symbol_mean` and :meth:`symbol_mean_abs`.
+    pairs : tuple of tuple of int
+        The P position pairs that can interact (0-based).
+    pair_mean, pair_mean_abs : ndarray of shape (P,)
+        Mean and mean absolute pairwise ``index`` value of each pair.
+    index : str
+        The interaction index of the pairs.
+    n_top : int
+        Rows of :meth:`top_interactions` by default.
+    n_sequences : int
+    feature_names : tuple of str
+    symbols : str or None
+    compute_time : float
+    """
+
+    position_mean: np.ndarray
+    position_mean_abs: np.ndarray
+    symbol_totals: SymbolTotals
+    pairs: tuple[tuple[int, ...], ...]
+    pair_mean: np.ndarray
+    pair_mean_abs: np.ndarray
+    index: str
+    n_top: int
+    n_sequences: int
+    feature_names: tuple[str, ...]
+    symbols: str | None
+    compute_time: float
+
+    @property
+    def symbol_mean(self) -> np.ndarray:
+        """ndarray of shape (n, q): mean SHAP value of position i when it holds symbol a (NaN if never)."""
+        return self.symbol_totals.means()[0]
+
+    @property
+    def symbol_mean_abs(self) -> np.ndarray:
+        """ndarray of shape (n, q): mean |SHAP value| of position i when it holds symbol a (NaN if never)."""
+        return self.symbol_totals.means()[1]
+
+    def positions(self) -> Any:
+        """pandas.DataFrame: one row per position (``feature``, ``mean_abs``, ``mean``), strongest first."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {"feature": list(self.feature_names), "mean_abs": self.position_mean_abs, "mean": self.position_mean}
+        )
+        return frame.sort_values("mean_abs", ascending=False, kind="stable").reset_index(drop=True)
+
+    def symbols_frame(self) -> Any:
+        """pandas.DataFrame: one row per (position, symbol) with ``count``, ``mean``, ``mean_abs``."""
+        import pandas as pd
+
+        n, q = self.symbol_totals.counts.shape
+        letters = list(self.symbols) if self.symbols is not None else [str(a) for a in range(q)]
+        mean, mean_abs = self.symbol_totals.means()
+        return pd.DataFrame(
+            {
+                "feature": np.repeat(np.asarray(self.feature_names, dtype=object), q),
+                "position": np.repeat(np.arange(n), q),
+                "symbol": np.tile(np.asarray(letters, dtype=object), n),
+                "count": self.symbol_totals.counts.ravel(),
+                "mean": mean.ravel(),
+                "mean_abs": mean_abs.ravel(),
+            }
+        )
+
+    def top_interactions(self, k: int | None = None) -> Any:
+        """pandas.DataFrame of the strongest pairs by mean absolute value.
+
+        Parameters
+        ----------
+        k : int, optional
+            Rows; default ``n_top``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``pair`` (0-based tuple), ``label``, ``mean_abs``, ``mean``.
+        """
+        import pandas as pd
+
+        k = self.n_top if k is None else check_int(k, name="k", minimum=1)
+        order = np.argsort(-self.pair_mean_abs, kind="stable")[:k]
+        return pd.DataFrame(
+            {
+                "pair": [self.pairs[u] for u in order],
+                "label": [_subset_label(self.pairs[u], self.feature_names) for u in order],
+                "mean_abs": self.pair_mean_abs[order],
+                "mean": self.pair_mean[order],
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"GlobalExplanation(sequences={self.n_sequences}, positions={len(self.feature_names)}, pairs={len(self.pairs)}, index={self.index!r})"
