@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import shap_zero as sz
 from shap_zero import cli
 
@@ -16,7 +18,7 @@ LAYERS = [
     {"_version", "_config", "exceptions"},
     {"_validation"},
     {"_kernels"},
-    {"alphabet", "models"},
+    {"alphabet", "models", "examples"},
     {"fourier"},
     {"synthetic", "exact", "sketch"},
     {"attribution"},
@@ -77,12 +79,28 @@ def test_kernels_import_nothing_from_the_package_but_kernels():
                 assert imported.startswith("shap_zero._kernels"), f"{path.name} imports {imported}"
 
 
+FIGURES = ["waterfall", "beeswarm", "bar", "heatmap", "scatter", "interactions_beeswarm", "interaction_heatmap"]
+
+
 def test_demo_command_runs_and_writes_its_outputs(tmp_path, capsys):
-    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    pytest.importorskip("matplotlib")
+    assert cli.main(["demo", "--model", "toy", "--out", str(tmp_path), "--quiet", "--sequences", "200"]) == 0
     printed = capsys.readouterr().out
-    assert "65,536 model queries" in printed and "Efficiency" in printed
-    assert (tmp_path / "toy_model.sketch.npz").stat().st_size > 0
-    assert (tmp_path / "shap_values.png").stat().st_size > 0
-    sketch = sz.FourierSketch.load(tmp_path / "toy_model.sketch.npz")
+    assert "65,536 model queries" in printed and "Efficiency" in printed and "Cost summary" in printed
+    for name in FIGURES:
+        assert (tmp_path / f"{name}.png").stat().st_size > 5000, name
+    sketch = sz.FourierSketch.load(tmp_path / "toy_guide_model.sketch.npz")
     codes = sz.DNA.encode(["ACGGCTTT", "TTTTAAAA"])
     assert abs(sketch.predict(codes) - cli.toy_guide_model(codes)).max() < 1e-10
+
+
+def test_demo_on_rna_folding_energy(tmp_path, capsys):
+    pytest.importorskip("RNA", reason="the vienna extra (ViennaRNA) is not installed")
+    pytest.importorskip("matplotlib")
+    args = ["demo", "--length", "12", "--budget", "20000", "--sequences", "100", "--workers", "1", "--quiet"]
+    assert cli.main([*args, "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "Sketch by q-SFT" in printed and "held-out R^2" in printed
+    explainer = sz.ZeroExplainer(tmp_path / "rna_folding_energy.sketch.npz")
+    assert explainer.n == 12 and explainer.alphabet == sz.RNA
+    assert (tmp_path / "interaction_heatmap.png").stat().st_size > 5000
