@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,8 @@ from shap_zero._validation import check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError, ModelOutputError
 from shap_zero.fourier import FourierSketch
-from shap_zero.models import DEFAULT_BATCH_SIZE, query_batch, query_model
+from shap_zero.models import DEFAULT_BATCH_SIZE, query_batch
+from shap_zero.sketch.queries import run_queries
 
 __all__ = [
     "exact_sketch",
@@ -1122,6 +1125,8 @@ def exact_sketches(
     alphabet: Alphabet | int,
     tolerance: float = 1e-12,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    executor: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> list[FourierSketch]:
     """The exact Fourier sketch of every output of a model, from one pass over all q^n sequences.
@@ -1138,6 +1143,11 @@ def exact_sketches(
         Relative round-off cut, as in :func:`exact_sketch`.
     batch_size : int
         Sequences per model call.
+    executor : concurrent.futures.Executor, optional
+        Runs model batches in parallel (see :func:`shap_zero.sketch.run_queries`).
+    checkpoint : str or path-like, optional
+        File that stores every finished batch, so an interrupted run resumes without
+        re-querying.
     progress : bool
         Show a progress bar over model queries.
 
@@ -1166,7 +1176,15 @@ def exact_sketches(
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
         raise InvalidParameterError(f"tolerance must be a number >= 0; got {tolerance!r}")
     codes = all_sequences(n, q)
-    outputs = query_model(model, codes, batch_size=batch_size, progress=progress, description="exact sketch")
+    outputs = run_queries(
+        model,
+        codes,
+        batch_size=batch_size,
+        executor=executor,
+        checkpoint=checkpoint,
+        progress=progress,
+        description="exact sketch",
+    ).values
     sketches = []
     for column in range(outputs.shape[1]):
         spectrum = (np.fft.fftn(outputs[:, column].reshape((q,) * n)) / q**n).reshape(-1)

@@ -45,8 +45,10 @@ _SKETCH_METHODS = ("auto", "exact", "qsft")
 _QSFT_OPTIONS = tuple(
     name for name in inspect.signature(QSFT.__init__).parameters if name not in ("self", "budget", "progress", "random_state")
 )
-# Options that only make sense for q-SFT (the exact transform takes batch_size only).
-_QSFT_ONLY = tuple(name for name in _QSFT_OPTIONS if name != "batch_size")
+# Options of the query layer, which the exact transform takes too.
+_QUERY_OPTIONS = ("batch_size", "executor", "checkpoint")
+# Options that only make sense for q-SFT.
+_QSFT_ONLY = tuple(name for name in _QSFT_OPTIONS if name not in _QUERY_OPTIONS)
 #: Sequences per chunk when aggregating over a data set (bounds working memory).
 _SUMMARY_CHUNK = 1 << 14
 
@@ -101,13 +103,16 @@ class ZeroExplainer(shap.Explainer):
     background : "uniform", Background, str, list of str or array-like, default "uniform"
         The background P of the value function; see :func:`shap_zero.shapley_values`.
     budget : int, optional
-        Largest number of model queries for the sketch (default
-        :data:`shap_zero.sketch.qsft.DEFAULT_BUDGET`, 1,000,000).
+        Largest number of q-SFT design queries (default
+        :data:`shap_zero.sketch.qsft.DEFAULT_BUDGET`, 1,000,000); the ``n_validation``
+        held-out queries (1,000 by default) come on top. Check ``report_`` for the
+        held-out R^2: a budget near the minimum design resolves only a few terms.
     method : {"auto", "exact", "qsft"}, default "auto"
         How to sketch a model. ``"exact"``: the dense transform of all q^n outputs
         (q^n <= :data:`shap_zero.exact.MAX_DENSE_SIZE`). ``"qsft"``: the sparse q-SFT
         sketch (:class:`~shap_zero.QSFT`). ``"auto"``: exact when q^n is within the
-        budget and no q-SFT option is given, else q-SFT.
+        budget and no q-SFT design option (anything but ``batch_size``, ``executor``
+        and ``checkpoint``) is given, else q-SFT.
     model_input : {"codes", "strings", "onehot", "onehot_flat"}, default "codes"
         What the model takes (:class:`~shap_zero.models.SequenceModel`).
     model_method : {"predict", "predict_proba", "decision_function"}, optional
@@ -242,7 +247,16 @@ class ZeroExplainer(shap.Explainer):
                 )
             qsft_only = sorted(set(sketch_options) & set(_QSFT_ONLY))
             if method == "exact" and qsft_only:
-                raise InvalidParameterError(f"{qsft_only} are q-SFT options; method='exact' takes only batch_size")
+                raise InvalidParameterError(
+                    f"{qsft_only} are q-SFT options; method='exact' takes only {list(_QUERY_OPTIONS)}"
+                )
+            if sketch_options.get("checkpoint") is not None and not self._uses_exact() and not (
+                isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
+            ):
+                raise InvalidParameterError(
+                    "checkpoint: a resumable q-SFT campaign needs an integer random_state (the same seed "
+                    f"redraws the same design); got random_state={random_state!r}"
+                )
         self.feature_names = _check_names(feature_names, self.n, "feature_names", "position") or _default_feature_names(self.n)
         self.output_names = list(output_names) if output_names is not None else None
         if self.sketches_ is not None:
@@ -339,9 +353,9 @@ class ZeroExplainer(shap.Explainer):
         started = time.perf_counter()
         alphabet = self.alphabet if self.alphabet is not None else self.q
         if self._uses_exact():
-            batch = {"batch_size": self.sketch_options["batch_size"]} if "batch_size" in self.sketch_options else {}
+            query_options = {name: self.sketch_options[name] for name in _QUERY_OPTIONS if name in self.sketch_options}
             sketches = exact_sketches(
-                self._code_model, seq_length=self.n, alphabet=alphabet, progress=self.progress, **batch
+                self._code_model, seq_length=self.n, alphabet=alphabet, progress=self.progress, **query_options
             )
             self.n_queries_ = self.q**self.n
         else:
@@ -398,6 +412,15 @@ class ZeroExplainer(shap.Explainer):
             return 0
         return check_int(output, name="output", minimum=0, maximum=m - 1)
 
+    def _per_output(self, compute: Any, X: Any, progress: bool | None) -> np.ndarray:
+        """``compute(sketch, codes, ...)`` for every output, stacked on a last axis when m > 1."""
+        codes = self._encode(X)
+        shown = self.progress if progress is None else bool(progress)
+        per_output = [
+            compute(sketch, codes, background=self._background, progress=shown) for sketch in self.sketches_  # type: ignore[union-attr]
+        ]
+        return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
+
     def __call__(self, X: Any, *, progress: bool | None = None) -> shap.Explanation:
         """Explain sequences: a ``shap.Explanation`` of their SHAP values.
 
@@ -444,12 +467,7 @@ class ZeroExplainer(shap.Explainer):
         -------
         ndarray of shape (N, n), or (N, n, m) for m outputs
         """
-        codes = self._encode(X)
-        shown = self.progress if progress is None else bool(progress)
-        per_output = [
-            shapley_values(sketch, codes, background=self._background, progress=shown) for sketch in self.sketches_  # type: ignore[union-attr]
-        ]
-        return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
+        return self._per_output(shapley_values, X, progress)
 
     def shap_interaction_values(self, X: Any, *, progress: bool | None = None) -> np.ndarray:
         """Pairwise interaction matrices in the convention of shap's TreeExplainer.
@@ -467,13 +485,7 @@ class ZeroExplainer(shap.Explainer):
         -------
         ndarray of shape (N, n, n), or (N, n, n, m) for m outputs
         """
-        codes = self._encode(X)
-        shown = self.progress if progress is None else bool(progress)
-        per_output = [
-            shap_interaction_values(sketch, codes, background=self._background, progress=shown)
-            for sketch in self.sketches_  # type: ignore[union-attr]
-        ]
-        return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
+        return self._per_output(shap_interaction_values, X, progress)
 
     def interactions(
         self,
@@ -491,7 +503,7 @@ class ZeroExplainer(shap.Explainer):
         X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
         index : {"SII", "STII", "FSII", "k-SII", "Moebius", "SV"}, default "SII"
             Shapley interaction index, Shapley-Taylor, Faith-Shap, k-Shapley, Möbius
-            coefficients or Shapley values (math.md section 5).
+            coefficients or Shapley values (docs/math.md, Interaction indices).
         order : int or None, default 2
             Largest subset size; None: the sketch's max degree.
         output : int, optional
@@ -512,6 +524,7 @@ class ZeroExplainer(shap.Explainer):
         return InteractionExplanation(
             result=result,
             data=codes,
+            q=self.q,
             feature_names=tuple(self.feature_names),
             symbols=None if self.alphabet is None else self.alphabet.symbols,
             compute_time=time.perf_counter() - started,
@@ -629,7 +642,7 @@ class ZeroExplainer(shap.Explainer):
         path : str, path-like, or list of them
             A file written by :meth:`save` (or :meth:`FourierSketch.save`), or one per
             output; a path containing ``{output}`` loads outputs 0, 1, ... until a file
-            is missing.
+            is missing (so remove the files of an older save with more outputs).
         **options
             ``alphabet``, ``background``, ``feature_names``, ``output_names``, ``progress``.
 
@@ -671,6 +684,8 @@ class InteractionExplanation:
         0-based positions), ``result.base_values`` (N,).
     data : ndarray of shape (N, n), uint8
         The sequences' codes.
+    q : int
+        Alphabet size.
     feature_names : tuple of str
         One name per position.
     symbols : str or None
@@ -681,6 +696,7 @@ class InteractionExplanation:
 
     result: Interactions
     data: np.ndarray
+    q: int
     feature_names: tuple[str, ...]
     symbols: str | None
     compute_time: float
@@ -839,7 +855,7 @@ class InteractionExplanation:
         """
         limit = self.order if max_order is None else check_int(max_order, name="max_order", minimum=1)
         keep = np.flatnonzero(self.sizes <= limit)
-        q = int(self.data.max(initial=0)) + 1 if self.symbols is None else len(self.symbols)
+        q = self.q
         data = np.empty((len(self), keep.size), dtype=np.int64)
         display = np.empty((len(self), keep.size), dtype=object) if self.symbols is not None else None
         for column, u in enumerate(keep):

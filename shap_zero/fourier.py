@@ -1,6 +1,6 @@
 """The sparse q-ary Fourier sketch of a model, and its versioned file format.
 
-Convention (math.md section 1): with ``omega = exp(2 pi i / q)``,
+Convention (docs/math.md, Sequences, alphabets and the Fourier pair): with ``omega = exp(2 pi i / q)``,
 ``f(x) = sum_k F[k] omega^<k, x>`` and ``F[k] = q^-n sum_x f(x) omega^-<k, x>``.
 """
 
@@ -478,7 +478,8 @@ class FourierSketch:
         ):
             raise InvalidParameterError(
                 f"{name}: this sketch has no alphabet, so sequences must be integer codes in "
-                f"0..{self._q - 1}; got strings. Pass alphabet=... when building the sketch."
+                f"0..{self._q - 1}; got strings. Attach one with sketch.with_alphabet(...) "
+                "(or ZeroExplainer(sketch, alphabet=...))."
             )
         return check_codes(X, q=self._q, n=self.n, name=name)
 

@@ -516,3 +516,37 @@ def test_bad_sequences_are_named():
         explainer(["ACGTA"])
     with pytest.raises(InvalidSequenceError, match="0..3"):
         explainer.shap_values(np.array([[0, 1, 2, 4]]))
+
+
+def test_exact_sketch_takes_an_executor_and_resumes_from_a_checkpoint(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 6
+    counting = CountingModel(_nonlinear_model(n, 4, 14))
+    path = tmp_path / "exact.ckpt"
+    with ThreadPoolExecutor(2) as pool:
+        first = sz.ZeroExplainer(counting, alphabet=sz.DNA, seq_length=n, executor=pool, batch_size=500, checkpoint=path)
+        assert first._uses_exact()
+        first.fit()
+    assert counting.rows == 4**n and first.sketch_.metadata["method"] == "exact"
+    again = sz.ZeroExplainer(counting, alphabet=sz.DNA, seq_length=n, batch_size=500, checkpoint=path).fit()
+    assert counting.rows == 4**n  # everything came from the checkpoint
+    assert_allclose(again.sketch_.coefficients, first.sketch_.coefficients)
+
+
+def test_checkpointed_qsft_needs_an_integer_seed_up_front(tmp_path):
+    model = _nonlinear_model(20, 4, 15)
+    with pytest.raises(InvalidParameterError, match="checkpoint: .*integer random_state"):
+        sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=20, checkpoint=tmp_path / "c.ckpt")
+
+
+def test_flattened_codes_do_not_depend_on_the_sequences_passed(rng):
+    sketch = sz.random_sparse_sketch(5, 4, 10, max_degree=2, random_state=2)  # no alphabet
+    explainer = sz.ZeroExplainer(sketch)
+    few = np.zeros((2, 5), dtype=np.uint8)
+    few[:, 0] = 1
+    many = np.vstack([few, np.full((1, 5), 3, dtype=np.uint8)])
+    first = explainer.interactions(few, index="SII").to_explanation()
+    second = explainer.interactions(many, index="SII").to_explanation()
+    assert_allclose(first.data, second.data[:2])
+    assert first.display_data is None

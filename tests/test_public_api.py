@@ -12,7 +12,7 @@ from shap_zero import cli
 
 PACKAGE = Path(sz.__file__).parent
 
-# Lower layers may not import higher ones (style.md section 3). Modules not listed
+# Lower layers may not import higher ones: one direction of imports. Modules not listed
 # (the package root, cli, __main__) sit on top.
 LAYERS = [
     {"_version", "_config", "exceptions"},

@@ -158,7 +158,7 @@ def test_strong_terms_over_a_dense_tail_are_all_found(seed):
 
 # ---------------------------------------------------------------- fast-path twins
 def _classify_reference(u, group, j, design, b, zero_threshold, singleton_threshold):
-    """Bin test written from math.md section 6 with (P, n) delay products."""
+    """Bin test written from docs/sketching.md, How q-SFT works with (P, n) delay products."""
     q, n = design.q, design.n
     energy = float(np.sum(np.abs(u) ** 2))
     if energy <= zero_threshold:

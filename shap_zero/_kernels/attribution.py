@@ -3,10 +3,10 @@
 Two families of kernels:
 
 * ``*_uniform``: the uniform background, where a frequency k contributes only to the
-  positions in its support, with the closed forms of math.md sections 3 and 4.
+  positions in its support, with the closed forms of docs/math.md, Möbius coefficients and Shapley values.
 * ``*_mixture``: a background that is a weighted mixture of B product distributions
   (per-position symbol frequencies, a reference sequence, a finite background set).
-  Each (frequency, component) pair is a product game (math.md section 4).
+  Each (frequency, component) pair is a product game (docs/math.md, Shapley values).
 
 Conventions shared by every kernel (see :mod:`shap_zero._kernels`): the spectrum is in
 CSR layout, with the nonzero entries of each term sorted by position; ``coef_re`` and

@@ -81,7 +81,7 @@ def classify_bins(
     values: np.ndarray,
     residuals: np.ndarray,
 ) -> None:
-    """Classify bins as zero-ton, singleton or multiton (math.md section 6).
+    """Classify bins as zero-ton, singleton or multiton (docs/sketching.md, How q-SFT works).
 
     Parameters
     ----------

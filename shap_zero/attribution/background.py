@@ -2,7 +2,7 @@
 
 The value function of a query x is ``v_x(S) = E_{z ~ P} f(x_S, z_{not S})``. Every
 supported background P is stored as a weighted mixture of B product distributions over
-positions (math.md section 2):
+positions (docs/math.md, Value functions):
 
 - ``uniform``: every position independent and uniform (B = 1; the default);
 - ``product``: independent positions with per-position symbol frequencies (B = 1);

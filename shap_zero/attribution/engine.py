@@ -311,7 +311,7 @@ def interaction_values(
 
     Notes
     -----
-    Each index is a fixed linear map of the Möbius coefficients (math.md section 5),
+    Each index is a fixed linear map of the Möbius coefficients (docs/math.md, Interaction indices),
     applied chunk by chunk as one sparse matrix product.
     """
     sketch = _check_sketch(sketch)

@@ -1,4 +1,4 @@
-"""Interaction indices as fixed linear maps of Möbius coefficients (math.md section 5).
+"""Interaction indices as fixed linear maps of Möbius coefficients (docs/math.md, Interaction indices).
 
 Every index value at a subset T is a weighted sum of Möbius coefficients a(S) over
 supersets S of T, with a weight that depends only on |S|, |T| and the order l. The map

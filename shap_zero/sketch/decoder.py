@@ -4,7 +4,7 @@ Given the model's outputs on a :class:`~shap_zero.sketch.design.SubsamplingDesig
 decoder recovers the frequencies and coefficients of a sparse spectrum:
 
 1. **Aliased transforms.** The b-dimensional DFT of every block, divided by q^b, gives
-   ``U_c[p, j] = sum_{M_c^T k = j} F[k] omega^<k, d_p>`` (math.md section 6).
+   ``U_c[p, j] = sum_{M_c^T k = j} F[k] omega^<k, d_p>`` (docs/sketching.md, How q-SFT works).
 2. **Peeling.** Bins whose delay pattern is that of one frequency (a singleton) reveal k
    and F[k]; the term is then subtracted from the bin it lands in in every group, which
    may turn multitons into new singletons. For real models the transforms are conjugate

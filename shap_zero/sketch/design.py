@@ -2,7 +2,7 @@
 
 For C subsampling groups with matrices ``M_c`` in Z_q^(n x b) and P delay rows ``d_p``,
 the model is queried on ``{M_c l + d_p mod q : l in Z_q^b}`` for every (c, p): C * P
-blocks of q^b points (math.md section 6). The b-dimensional DFT of a block aliases the
+blocks of q^b points (docs/sketching.md, How q-SFT works). The b-dimensional DFT of a block aliases the
 spectrum into q^b bins, ``U_c[p, j] = sum_{k : M_c^T k = j} F[k] omega^<k, d_p>``.
 
 Delays are the paper's noise-robust identity delays: R random offsets ``r_p``, each
