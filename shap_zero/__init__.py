@@ -40,6 +40,8 @@ from shap_zero.models import SequenceModel
 from shap_zero.sketch import QSFT
 from shap_zero.synthetic import random_sparse_sketch
 
+from shap_zero import plots  # noqa: E402  (sz.plots, as shap.plots; matplotlib loads only when drawing)
+
 __all__ = [
     "__version__",
     "Alphabet",

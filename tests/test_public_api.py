@@ -104,3 +104,8 @@ def test_demo_on_rna_folding_energy(tmp_path, capsys):
     explainer = sz.ZeroExplainer(tmp_path / "rna_folding_energy.sketch.npz")
     assert explainer.n == 12 and explainer.alphabet == sz.RNA
     assert (tmp_path / "interaction_heatmap.png").stat().st_size > 5000
+
+
+def test_plots_module_is_reachable_like_shaps():
+    assert sz.plots.sequence_logo is not None and sz.plots.interaction_heatmap is not None
+    assert isinstance(sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 3, random_state=0)), __import__("shap").Explainer)
