@@ -1,0 +1,407 @@
+"""The protocol every baseline explainer follows, and the helpers they share.
+
+A baseline explains a model on integer codes with some SHAP estimator other than
+shap_zero's closed forms, and reports what it cost: the number of sequences the model
+was evaluated on (counted by :class:`CountingModel`) and the wall time.
+
+Value function
+--------------
+Every baseline computes interventional Shapley values,
+``v_x(S) = E_{z ~ P} f(x_S, z_rest)``, with P given by its ``background`` argument:
+
+- ``"uniform"`` (the default, as in shap_zero): every position independent and
+  uniform over the alphabet. :class:`~baselines.exact.ExactSHAP` enumerates this
+  distribution exactly. The sampling baselines (KernelSHAP, PermutationSHAP) cannot
+  take a distribution, only a data set: for them ``"uniform"`` means a background of
+  ``background_size`` uniform random sequences, an approximation of the uniform value
+  function whose error shrinks as ``background_size`` grows.
+- an integer array of shape (B, n): the uniform distribution over these B sequences
+  (with multiplicity). Every baseline uses the same value function for such a set, so
+  ``background=shap_zero.exact.all_sequences(n, q)`` gives all of them the exact
+  uniform value function (at q^n times the cost per coalition).
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shap_zero import Alphabet
+from shap_zero.exceptions import InvalidParameterError
+
+__all__ = ["Baseline", "BaselineResult", "CountingModel", "RandomState"]
+
+RandomState = None | int | np.random.Generator
+"""What ``random_state`` accepts: None (fresh entropy), a seed, or a Generator."""
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """SHAP values of N sequences computed by one baseline, with their cost.
+
+    Attributes
+    ----------
+    values : ndarray of shape (N, n), float64
+        SHAP values, one row per explained sequence.
+    base_values : ndarray of shape (N,), float64
+        The value of the empty coalition, ``v(empty) = E_P f``, per sequence; with
+        efficiency, ``values.sum(1) + base_values`` is the model output (exactly for
+        the exact and permutation baselines, up to round-off for KernelSHAP).
+    n_model_queries : int
+        Number of sequences (rows) the model was evaluated on, in total.
+    seconds : float
+        Wall time of :meth:`Baseline.explain`.
+    method : str
+        The baseline's name.
+    params : dict
+        The settings that determine the result (background kind and size, number of
+        samples, seed, ...).
+    """
+
+    values: np.ndarray
+    base_values: np.ndarray
+    n_model_queries: int
+    seconds: float
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class CountingModel:
+    """Wrap a model on codes: validate its inputs and outputs, count rows and calls.
+
+    Samplers such as shap's may hand the model float or int64 arrays; the wrapper
+    passes the model uint8 codes of shape (M, n) and returns float64 of shape (M,).
+    Counters are updated under a lock, so concurrent calls are counted correctly
+    (the baselines here call the model serially).
+
+    Parameters
+    ----------
+    model : callable
+        Takes uint8 codes of shape (M, n) and returns M real numbers (shape (M,) or (M, 1)).
+    seq_length : int
+        Sequence length n.
+    q : int
+        Alphabet size.
+
+    Attributes
+    ----------
+    rows : int
+        Sequences evaluated so far.
+    calls : int
+        Model calls so far.
+    """
+
+    def __init__(self, model: Callable[[np.ndarray], Any], seq_length: int, q: int) -> None:
+        if not callable(model):
+            raise InvalidParameterError(
+                f"model must be a callable on uint8 codes (N, n) -> (N,); got {type(model).__name__}"
+            )
+        self.model = model
+        self.seq_length = seq_length
+        self.q = q
+        self.rows = 0
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, codes: Any) -> np.ndarray:
+        """Evaluate the model on a batch.
+
+        Parameters
+        ----------
+        codes : array_like of shape (M, n) or (n,)
+            Symbol codes; floats are accepted if they are whole numbers.
+
+        Returns
+        -------
+        ndarray of shape (M,), float64
+        """
+        arr = np.asarray(codes)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != self.seq_length:
+            raise InvalidParameterError(
+                f"codes passed to the model must have shape (M, {self.seq_length}); got shape {arr.shape}"
+            )
+        if not np.issubdtype(arr.dtype, np.integer):
+            rounded = np.rint(arr)
+            if not np.array_equal(rounded, arr):
+                raise InvalidParameterError(
+                    "codes passed to the model must be whole numbers; got fractional values"
+                )
+            arr = rounded
+        codes_u8 = arr.astype(np.uint8)
+        out = np.asarray(self.model(codes_u8), dtype=np.float64)
+        if out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]
+        if out.shape != (arr.shape[0],):
+            raise InvalidParameterError(
+                f"model must return one number per sequence, shape ({arr.shape[0]},); got shape {out.shape}"
+            )
+        with self._lock:
+            self.rows += arr.shape[0]
+            self.calls += 1
+        return out
+
+
+class Baseline(abc.ABC):
+    """A SHAP estimator for models on integer codes, with its cost.
+
+    Subclasses set :attr:`name` and implement :meth:`_explain`; :meth:`explain`
+    validates the inputs, wraps the model in a :class:`CountingModel`, times the call
+    and assembles the :class:`BaselineResult`.
+    """
+
+    #: Name reported in :attr:`BaselineResult.method`.
+    name: str = "baseline"
+
+    def explain(
+        self,
+        model: Callable[[np.ndarray], Any],
+        X: Any,
+        *,
+        seq_length: int,
+        alphabet: Alphabet | int,
+        random_state: RandomState = None,
+    ) -> BaselineResult:
+        """SHAP values of the sequences ``X`` under the baseline's value function.
+
+        Parameters
+        ----------
+        model : callable
+            Takes uint8 codes of shape (M, n) and returns M real numbers.
+        X : array_like of shape (N, n), integer
+            Sequences to explain, codes in ``0..q-1``.
+        seq_length : int
+            Sequence length n.
+        alphabet : Alphabet or int
+            The alphabet, or just its size q.
+        random_state : None, int or numpy.random.Generator
+            Seeds the background draw and the sampler; the same seed gives the same
+            values. Ignored by deterministic baselines.
+
+        Returns
+        -------
+        BaselineResult
+            ``values`` (N, n), ``base_values`` (N,), and the cost.
+
+        Raises
+        ------
+        InvalidParameterError
+            If an argument has the wrong type, shape or value.
+        """
+        n = _check_int(seq_length, "seq_length", 1)
+        q = _check_alphabet(alphabet)
+        codes = check_codes(X, "X", n, q)
+        if random_state is not None and not isinstance(random_state, np.random.Generator):
+            _check_int(random_state, "random_state", 0)
+        counting = CountingModel(model, n, q)
+        start = time.perf_counter()
+        values, base_values, params = self._explain(counting, codes, n, q, random_state)
+        seconds = time.perf_counter() - start
+        values = np.asarray(values, dtype=np.float64).reshape(codes.shape)
+        base_values = np.broadcast_to(np.asarray(base_values, dtype=np.float64), (codes.shape[0],)).copy()
+        return BaselineResult(
+            values=values,
+            base_values=base_values,
+            n_model_queries=counting.rows,
+            seconds=seconds,
+            method=self.name,
+            params=params,
+        )
+
+    @abc.abstractmethod
+    def _explain(
+        self, model: CountingModel, X: np.ndarray, n: int, q: int, random_state: RandomState
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """Compute the values with validated inputs.
+
+        Parameters
+        ----------
+        model : CountingModel
+            The wrapped model; every evaluation must go through it.
+        X : ndarray of shape (N, n), uint8
+            Validated codes.
+        n, q : int
+            Sequence length and alphabet size.
+        random_state : None, int or numpy.random.Generator
+            Validated seed.
+
+        Returns
+        -------
+        values : ndarray of shape (N, n)
+        base_values : ndarray of shape (N,) or a scalar
+        params : dict
+        """
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{key}={value!r}" for key, value in self._settings().items())
+        return f"{type(self).__name__}({settings})"
+
+    def _settings(self) -> dict[str, Any]:
+        """The constructor settings, for ``repr`` and :attr:`BaselineResult.params`."""
+        return {}
+
+
+# ---------------------------------------------------------------------------
+# Validation shared by the baselines
+# ---------------------------------------------------------------------------
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """An integer argument >= ``minimum`` (bool refused), else InvalidParameterError."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InvalidParameterError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise InvalidParameterError(f"{name} must be an integer >= {minimum}; got {int(value)}")
+    return int(value)
+
+
+def _check_alphabet(alphabet: Any) -> int:
+    """The alphabet size q from an Alphabet or an int in 2..256."""
+    if isinstance(alphabet, Alphabet):
+        return alphabet.q
+    if isinstance(alphabet, bool) or not isinstance(alphabet, int | np.integer) or not 2 <= alphabet <= 256:
+        raise InvalidParameterError(
+            f"alphabet must be a shap_zero.Alphabet or an alphabet size q in 2..256; got {alphabet!r}"
+        )
+    return int(alphabet)
+
+
+def check_codes(array: Any, name: str, n: int, q: int) -> np.ndarray:
+    """Validate sequences given as integer codes.
+
+    Parameters
+    ----------
+    array : array_like of shape (N, n), integer
+        Codes in ``0..q-1``.
+    name : str
+        Argument name for error messages.
+    n, q : int
+        Required sequence length and alphabet size.
+
+    Returns
+    -------
+    ndarray of shape (N, n), uint8
+    """
+    arr = np.asarray(array)
+    if arr.ndim != 2 or arr.shape[0] < 1:
+        raise InvalidParameterError(
+            f"{name} must be a non-empty integer array of shape (N, n={n}); got shape {arr.shape}"
+        )
+    if arr.shape[1] != n:
+        raise InvalidParameterError(
+            f"{name} must have width n = seq_length = {n}, shape (N, {n}); got shape {arr.shape}"
+        )
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise InvalidParameterError(f"{name} must hold integer symbol codes; got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() >= q:
+        raise InvalidParameterError(
+            f"{name} must hold symbol codes in 0..{q - 1} (q={q}); "
+            f"got values in {int(arr.min())}..{int(arr.max())}"
+        )
+    return arr.astype(np.uint8)
+
+
+def check_background_option(background: Any) -> Any:
+    """Validate a ``background`` constructor argument: ``"uniform"`` or a 2-D integer array.
+
+    Parameters
+    ----------
+    background : "uniform" or array_like of shape (B, n), integer
+        The background; its width and codes are checked against n and q in ``explain``.
+
+    Returns
+    -------
+    "uniform" or ndarray of shape (B, n)
+    """
+    if isinstance(background, str):
+        if background != "uniform":
+            raise InvalidParameterError(
+                f"background must be 'uniform' or an integer array of shape (B, n); got {background!r}"
+            )
+        return background
+    arr = np.asarray(background)
+    if arr.ndim != 2 or arr.shape[0] < 1 or not np.issubdtype(arr.dtype, np.integer):
+        raise InvalidParameterError(
+            f"background must be 'uniform' or a non-empty integer array of shape (B, n); "
+            f"got an array of shape {arr.shape} and dtype {arr.dtype}"
+        )
+    return arr
+
+
+def sampled_background(
+    background: Any, background_size: int, n: int, q: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The background data set of a sampling baseline.
+
+    Parameters
+    ----------
+    background : "uniform" or ndarray of shape (B, n)
+        From :func:`check_background_option`.
+    background_size : int
+        Number of uniform random sequences drawn for ``"uniform"``.
+    n, q : int
+        Sequence length and alphabet size.
+    rng : numpy.random.Generator
+        Source of the uniform draw.
+
+    Returns
+    -------
+    ndarray of shape (background_size, n) or (B, n), uint8
+    """
+    if isinstance(background, str):
+        return rng.integers(0, q, size=(background_size, n), dtype=np.uint8)
+    return check_codes(background, "background", n, q)
+
+
+class global_numpy_rng:  # noqa: N801 - used as a context manager
+    """Seed numpy's global RNG for the duration of a block, then restore its state.
+
+    shap's KernelExplainer and PermutationExplainer draw from ``np.random``'s global
+    state (and PermutationExplainer reseeds it in its constructor); this keeps the
+    caller's global stream untouched.
+
+    Parameters
+    ----------
+    seed : int
+        Seed in ``0 .. 2**32 - 1``.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._state: Any = None
+
+    def __enter__(self) -> None:
+        self._state = np.random.get_state()
+        np.random.seed(self.seed)
+
+    def __exit__(self, *exc: Any) -> None:
+        np.random.set_state(self._state)
+
+
+def seeds(random_state: RandomState) -> tuple[np.random.Generator, int]:
+    """A Generator for the background draw and a 32-bit seed for shap's global RNG.
+
+    Parameters
+    ----------
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    rng : numpy.random.Generator
+        ``np.random.default_rng(random_state)``.
+    shap_seed : int
+        The first draw of ``rng`` (the background is drawn after it).
+    """
+    if isinstance(random_state, np.random.Generator):
+        rng = random_state
+    else:
+        rng = np.random.default_rng(random_state)
+    shap_seed = int(rng.integers(0, 2**32))
+    return rng, shap_seed
