@@ -35,7 +35,7 @@ import numpy as np
 from shap_zero import Alphabet
 from shap_zero.exceptions import InvalidParameterError
 
-__all__ = ["Baseline", "BaselineResult", "CountingModel", "RandomState"]
+__all__ = ["Baseline", "BaselineResult", "CountingModel", "RandomState", "SampledBackgroundBaseline"]
 
 RandomState = None | int | np.random.Generator
 """What ``random_state`` accepts: None (fresh entropy), a seed, or a Generator."""
@@ -246,6 +246,35 @@ class Baseline(abc.ABC):
     def _settings(self) -> dict[str, Any]:
         """The constructor settings, for ``repr`` and :attr:`BaselineResult.params`."""
         return {}
+
+
+class SampledBackgroundBaseline(Baseline):
+    """A baseline that averages the model over a background data set.
+
+    Parameters
+    ----------
+    background_size : int
+        Size of the uniform random background when ``background="uniform"``.
+    background : "uniform" or array_like of shape (B, n), integer
+        The background data set; an explicit array is used as is.
+    """
+
+    def __init__(self, background_size: int, background: Any) -> None:
+        self.background_size = _check_int(background_size, "background_size", 1)
+        self.background = check_background_option(background)
+
+    def _background_settings(self) -> dict[str, Any]:
+        kind = "uniform" if isinstance(self.background, str) else f"array{self.background.shape}"
+        return {"background_size": self.background_size, "background": kind}
+
+    def _run_params(self, background: np.ndarray, random_state: RandomState, shap_seed: int) -> dict[str, Any]:
+        """What a run used: background kind and size and the seeds."""
+        return {
+            "background": "uniform" if isinstance(self.background, str) else "set",
+            "background_size": int(background.shape[0]),
+            "random_state": "Generator" if isinstance(random_state, np.random.Generator) else random_state,
+            "shap_seed": shap_seed,
+        }
 
 
 # ---------------------------------------------------------------------------

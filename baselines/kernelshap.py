@@ -8,11 +8,10 @@ import numpy as np
 import shap
 
 from baselines._protocol import (
-    Baseline,
     CountingModel,
     RandomState,
+    SampledBackgroundBaseline,
     _check_int,
-    check_background_option,
     global_numpy_rng,
     sampled_background,
     seeds,
@@ -21,7 +20,7 @@ from baselines._protocol import (
 __all__ = ["KernelSHAP"]
 
 
-class KernelSHAP(Baseline):
+class KernelSHAP(SampledBackgroundBaseline):
     """Model-agnostic KernelSHAP: a weighted linear regression on sampled coalitions.
 
     Runs ``shap.KernelExplainer(model, background).shap_values(X, nsamples=nsamples,
@@ -59,16 +58,11 @@ class KernelSHAP(Baseline):
     name = "kernelshap"
 
     def __init__(self, nsamples: int = 2048, background_size: int = 100, background: Any = "uniform") -> None:
+        super().__init__(background_size, background)
         self.nsamples = _check_int(nsamples, "nsamples", 1)
-        self.background_size = _check_int(background_size, "background_size", 1)
-        self.background = check_background_option(background)
 
     def _settings(self) -> dict[str, Any]:
-        return {
-            "nsamples": self.nsamples,
-            "background_size": self.background_size,
-            "background": "uniform" if isinstance(self.background, str) else f"array{self.background.shape}",
-        }
+        return {"nsamples": self.nsamples, **self._background_settings()}
 
     def _explain(
         self, model: CountingModel, X: np.ndarray, n: int, q: int, random_state: RandomState
@@ -80,11 +74,5 @@ class KernelSHAP(Baseline):
             values = explainer.shap_values(X, nsamples=self.nsamples, l1_reg=False, silent=True)
         values = np.asarray(values, dtype=np.float64).reshape(X.shape)
         base = float(np.asarray(explainer.expected_value).reshape(-1)[0])
-        params = {
-            "nsamples": self.nsamples,
-            "background": "uniform" if isinstance(self.background, str) else "set",
-            "background_size": int(background.shape[0]),
-            "random_state": "Generator" if isinstance(random_state, np.random.Generator) else random_state,
-            "shap_seed": shap_seed,
-        }
+        params = {"nsamples": self.nsamples, **self._run_params(background, random_state, shap_seed)}
         return values, np.full(X.shape[0], base), params

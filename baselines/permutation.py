@@ -8,11 +8,10 @@ import numpy as np
 import shap
 
 from baselines._protocol import (
-    Baseline,
     CountingModel,
     RandomState,
+    SampledBackgroundBaseline,
     _check_int,
-    check_background_option,
     global_numpy_rng,
     sampled_background,
     seeds,
@@ -22,7 +21,7 @@ from shap_zero.exceptions import InvalidParameterError
 __all__ = ["PermutationSHAP"]
 
 
-class PermutationSHAP(Baseline):
+class PermutationSHAP(SampledBackgroundBaseline):
     """Shapley values by sampling permutations, each walked forward and backward.
 
     Runs ``shap.PermutationExplainer(model, shap.maskers.Independent(background,
@@ -62,16 +61,11 @@ class PermutationSHAP(Baseline):
     name = "permutation"
 
     def __init__(self, max_evals: int = 500, background_size: int = 100, background: Any = "uniform") -> None:
+        super().__init__(background_size, background)
         self.max_evals = _check_int(max_evals, "max_evals", 3)
-        self.background_size = _check_int(background_size, "background_size", 1)
-        self.background = check_background_option(background)
 
     def _settings(self) -> dict[str, Any]:
-        return {
-            "max_evals": self.max_evals,
-            "background_size": self.background_size,
-            "background": "uniform" if isinstance(self.background, str) else f"array{self.background.shape}",
-        }
+        return {"max_evals": self.max_evals, **self._background_settings()}
 
     def _explain(
         self, model: CountingModel, X: np.ndarray, n: int, q: int, random_state: RandomState
@@ -90,9 +84,6 @@ class PermutationSHAP(Baseline):
         params = {
             "max_evals": self.max_evals,
             "n_permutations": self.max_evals // (2 * n + 1),
-            "background": "uniform" if isinstance(self.background, str) else "set",
-            "background_size": int(background.shape[0]),
-            "random_state": "Generator" if isinstance(random_state, np.random.Generator) else random_state,
-            "shap_seed": shap_seed,
+            **self._run_params(background, random_state, shap_seed),
         }
         return explanation.values, explanation.base_values, params
