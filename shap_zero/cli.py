@@ -20,7 +20,7 @@ from shap_zero.alphabet import DNA, RNA, Alphabet
 from shap_zero.examples import VIENNA_INSTALL_HINT, rna_folding_energy, toy_guide_model
 from shap_zero.explainer import ZeroExplainer
 
-__all__ = ["main", "toy_guide_model"]
+__all__ = ["main"]
 
 #: shap's KernelExplainer default: 2n + 2048 coalitions, each averaged over the background.
 _KERNEL_BACKGROUND = 100

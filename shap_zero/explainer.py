@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -731,9 +732,9 @@ class InteractionExplanation:
         """ndarray of shape (U,): the size of each subset."""
         return self.result.sizes
 
-    @property
+    @cached_property
     def labels(self) -> list[str]:
-        """One readable label per subset, e.g. ``"pos3 x pos7"``."""
+        """One readable label per subset, e.g. ``"pos3 x pos7"`` (built once: tables index it per row)."""
         return [_subset_label(subset, self.feature_names) for subset in self.subsets]
 
     def get(self, subset: Sequence[int]) -> np.ndarray:

@@ -91,7 +91,7 @@ def test_demo_command_runs_and_writes_its_outputs(tmp_path, capsys):
         assert (tmp_path / f"{name}.png").stat().st_size > 5000, name
     sketch = sz.FourierSketch.load(tmp_path / "toy_guide_model.sketch.npz")
     codes = sz.DNA.encode(["ACGGCTTT", "TTTTAAAA"])
-    assert abs(sketch.predict(codes) - cli.toy_guide_model(codes)).max() < 1e-10
+    assert abs(sketch.predict(codes) - sz.examples.toy_guide_model(codes)).max() < 1e-10
 
 
 def test_demo_on_rna_folding_energy(tmp_path, capsys):
