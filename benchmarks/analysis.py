@@ -1,0 +1,397 @@
+"""From stored harness cells to amortized cost curves, break-even points, tables and figures.
+
+The cost model of every method is ``total(N) = one_time + N * per_sequence``, in model
+queries and in seconds. SHAP zero pays its sketch once; KernelSHAP and PermutationSHAP
+pay per sequence; FastSHAP pays its training once and a forward pass (plus one model
+query) per sequence.
+
+*Equal accuracy*: each SHAP zero setting is compared with the cheapest KernelSHAP
+setting whose NMSE against the reference is at most SHAP zero's. If no KernelSHAP
+setting of the suite is that accurate, the most accurate one is used and the row says
+so (KernelSHAP is then compared at a *lower* accuracy, which favours it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import metrics
+from benchmarks.harness import load_cells, machine_info
+from benchmarks.suites import Suite
+
+__all__ = ["N_GRID", "summarise_suite", "write_outputs"]
+
+#: Numbers of explained sequences at which amortized costs are reported.
+N_GRID = (1, 10, 100, 1_000, 10_000, 100_000)
+_CURVE = np.unique(np.round(np.logspace(0, 5, 51)).astype(np.int64))
+TABLE_START = "<!-- harness-table:start -->"
+TABLE_END = "<!-- harness-table:end -->"
+
+
+def _ok(cell: dict[str, Any]) -> bool:
+    return cell.get("status") == "ok"
+
+
+def _total(cell: dict[str, Any], unit: str, n_sequences: Any, interactions: bool = False) -> np.ndarray:
+    source = cell["interactions"] if interactions else cell
+    return metrics.amortized_cost(cell[f"one_time_{unit}"], source[f"per_sequence_{unit}"], n_sequences)
+
+
+def _equal_accuracy_row(zero: dict[str, Any], kernels: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """SHAP zero against the matching KernelSHAP setting (see the module docstring)."""
+    if zero.get("accuracy") is None or not kernels:
+        return None
+    target = zero["accuracy"]["nmse"]
+    as_accurate = [k for k in kernels if k["accuracy"]["nmse"] <= target]
+    if as_accurate:
+        match = min(as_accurate, key=lambda k: k["per_sequence_seconds"])
+        kernel_less_accurate = False
+    else:
+        match = min(kernels, key=lambda k: k["accuracy"]["nmse"])
+        kernel_less_accurate = True
+    row: dict[str, Any] = {
+        "shap_zero": zero["label"],
+        "kernelshap": match["label"],
+        "kernelshap_less_accurate": kernel_less_accurate,
+        "shap_zero_nmse": target,
+        "kernelshap_nmse": match["accuracy"]["nmse"],
+        "shap_zero_pearson": zero["accuracy"]["pearson"],
+        "kernelshap_pearson": match["accuracy"]["pearson"],
+    }
+    for unit in ("seconds", "queries"):
+        row[f"break_even_{unit}"] = metrics.break_even(
+            zero[f"one_time_{unit}"], zero[f"per_sequence_{unit}"],
+            match[f"one_time_{unit}"], match[f"per_sequence_{unit}"],
+        )
+        for n_sequences in (1_000, 100_000):
+            ratio = _total(match, unit, n_sequences) / _total(zero, unit, n_sequences)
+            row[f"speedup_{unit}_at_{n_sequences}"] = float(ratio)
+    return row
+
+
+def _interaction_rows(zero: dict[str, Any], shapiq_cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    mine = zero.get("interactions")
+    if not mine:
+        return rows
+    for cell in shapiq_cells:
+        theirs = cell["interactions"]
+        row = {
+            "shap_zero": zero["label"],
+            "shapiq": cell["label"],
+            "shap_zero_accuracy": mine.get("accuracy"),
+            "shapiq_accuracy": theirs.get("accuracy"),
+            "shapiq_per_sequence_seconds": theirs["per_sequence_seconds"],
+            "shapiq_per_sequence_queries": theirs["per_sequence_queries"],
+            "shap_zero_per_sequence_seconds": mine["per_sequence_seconds"],
+        }
+        for n_sequences in (1_000, 100_000):
+            shapiq_total = theirs["per_sequence_seconds"] * n_sequences
+            zero_total = zero["one_time_seconds"] + mine["per_sequence_seconds"] * n_sequences
+            row[f"speedup_seconds_at_{n_sequences}"] = shapiq_total / zero_total
+        row["break_even_seconds"] = metrics.break_even(
+            zero["one_time_seconds"], mine["per_sequence_seconds"], 0.0, theirs["per_sequence_seconds"]
+        )
+        rows.append(row)
+    return rows
+
+
+def summarise_suite(suite: Suite, out_dir: Path) -> dict[str, Any]:
+    """Summary of every model of a suite from its stored cells (JSON-ready)."""
+    summary: dict[str, Any] = {"suite": suite.name, "seed": suite.seed, "n_explain": suite.n_explain, "models": []}
+    for spec in suite.models:
+        cells = load_cells(out_dir, suite, spec)
+        info = cells.pop("model", None)
+        if info is None:
+            continue
+        model_summary: dict[str, Any] = {"name": spec.name, "label": spec.label, "info": _without_arrays(info)}
+        if info.get("status") != "ok":
+            summary["models"].append(model_summary)
+            continue
+        reference = cells.pop("reference", None)
+        model_summary["reference"] = None if reference is None else _without_arrays(reference)
+        methods = [c for c in cells.values() if c.get("method")]
+        model_summary["cells"] = [_without_arrays(c) for c in methods]
+        model_summary["compute_seconds"] = sum(
+            c.get("cell_seconds", 0.0) for c in [*methods, *([reference] if reference else [])]
+        )
+        ok = [c for c in methods if _ok(c)]
+        kernels = [c for c in ok if c["method"] == "kernelshap" and c.get("accuracy")]
+        zeros = [c for c in ok if c["method"] in ("shap_zero", "exact")]
+        model_summary["equal_accuracy"] = [r for z in zeros if (r := _equal_accuracy_row(z, kernels))]
+        shapiq_cells = [c for c in ok if c["method"] == "shapiq"]
+        model_summary["interactions"] = [r for z in zeros for r in _interaction_rows(z, shapiq_cells)]
+        model_summary["amortized_seconds"] = {
+            c["label"]: dict(zip(map(str, N_GRID), _total(c, "seconds", N_GRID).tolist(), strict=True))
+            for c in ok
+            if c.get("per_sequence_seconds") is not None
+        }
+        model_summary["agreement"] = _agreement(methods)
+        summary["models"].append(model_summary)
+    return summary
+
+
+def _agreement(cells: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Pearson correlation of SHAP values between every two methods (accuracy between methods)."""
+    with_values = [c for c in cells if _ok(c) and "values" in c.get("arrays", {})]
+    table: dict[str, dict[str, float]] = {}
+    for a in with_values:
+        table[a["label"]] = {b["label"]: metrics.pearson(a["arrays"]["values"], b["arrays"]["values"]) for b in with_values}
+    return table
+
+
+def _without_arrays(cell: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in cell.items() if key not in ("arrays", "traceback")}
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+
+def _fmt_n(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if math.isinf(value):
+        return "never"
+    return f"{int(value):,}"
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}g}"
+
+
+def _fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 1:
+        return f"{value:,.1f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value * 1e6:.1f} us"
+
+
+def headline_table(summary: dict[str, Any]) -> str:
+    """One row per model: SHAP zero at its best budget against KernelSHAP at equal accuracy."""
+    lines = [
+        "| model | n | reference | SHAP zero (one-time) | NMSE | KernelSHAP at equal accuracy | NMSE | "
+        "break-even N | speed-up at N=1,000 | at N=100,000 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model in summary["models"]:
+        rows = model.get("equal_accuracy") or []
+        if not rows:
+            continue
+        cells = {c["label"]: c for c in model["cells"]}
+        best = min(rows, key=lambda r: r["shap_zero_nmse"])
+        zero = cells[best["shap_zero"]]
+        kernel = cells[best["kernelshap"]]
+        caveat = " (best in grid, less accurate)" if best["kernelshap_less_accurate"] else ""
+        reference = model["reference"]["kind"].split(",")[0] if model.get("reference") else "-"
+        lines.append(
+            f"| {model['name']} | {model['info']['seq_length']} | {reference} | "
+            f"{zero['one_time_queries']:,} queries, {_fmt_seconds(zero['one_time_seconds'])} | {_fmt(best['shap_zero_nmse'])} | "
+            f"nsamples={kernel['settings']['nsamples']}, {kernel['per_sequence_queries']:,.0f} queries/seq{caveat} | "
+            f"{_fmt(best['kernelshap_nmse'])} | {_fmt_n(best['break_even_seconds'])} | "
+            f"{best['speedup_seconds_at_1000']:.1f}x | {best['speedup_seconds_at_100000']:.0f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def interaction_table(summary: dict[str, Any]) -> str:
+    """SHAP zero's k-SII pairs against shapiq's estimators, per model."""
+    lines = [
+        "| model | SHAP zero | shapiq | shapiq per sequence | SHAP zero per sequence | "
+        "pair Pearson, SHAP zero | pair Pearson, shapiq | speed-up at N=1,000 | at N=100,000 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model in summary["models"]:
+        for row in model.get("interactions") or []:
+            mine = (row["shap_zero_accuracy"] or {}).get("pearson")
+            theirs = (row["shapiq_accuracy"] or {}).get("pearson")
+            lines.append(
+                f"| {model['name']} | {row['shap_zero']} | {row['shapiq']} | "
+                f"{_fmt_seconds(row['shapiq_per_sequence_seconds'])}, {row['shapiq_per_sequence_queries']:,.0f} queries | "
+                f"{_fmt_seconds(row['shap_zero_per_sequence_seconds'])} | {_fmt(mine)} | {_fmt(theirs)} | "
+                f"{row['speedup_seconds_at_1000']:.1f}x | {row['speedup_seconds_at_100000']:.0f}x |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def cells_table(summary: dict[str, Any]) -> str:
+    """Every cell: cost and accuracy against the reference."""
+    lines = [
+        "| model | method | one-time queries | one-time | queries / seq | time / seq | Pearson | NMSE | top-3 | sign |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model in summary["models"]:
+        for cell in model.get("cells", []):
+            if cell.get("status") != "ok":
+                lines.append(f"| {model['name']} | {cell['label']} | {cell.get('status')}: {cell.get('reason', '')} |||||||")
+                continue
+            acc = cell.get("accuracy") or {}
+            if cell.get("per_sequence_seconds") is None:  # interaction-only methods
+                inter = cell["interactions"]
+                per_q, per_s = inter["per_sequence_queries"], inter["per_sequence_seconds"]
+                acc = {"pearson": (inter.get("accuracy") or {}).get("pearson")}
+                method = f"{cell['label']} (k-SII pairs)"
+            else:
+                per_q, per_s, method = cell["per_sequence_queries"], cell["per_sequence_seconds"], cell["label"]
+            lines.append(
+                f"| {model['name']} | {method} | {cell['one_time_queries']:,} | {_fmt_seconds(cell['one_time_seconds'])} | "
+                f"{per_q:,.1f} | {_fmt_seconds(per_s)} | {_fmt(acc.get('pearson'))} | {_fmt(acc.get('nmse'))} | "
+                f"{_fmt(acc.get('top3_recall'))} | {_fmt(acc.get('sign_agreement'))} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+
+def _figures(summary: dict[str, Any], suite: Suite, out_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    models = [m for m in summary["models"] if m.get("cells")]
+    if not models:
+        return written
+    folder = Path(out_dir) / suite.name
+    # Amortized cost against N.
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
+    for ax, model in zip(axes[0], models, strict=True):
+        for cell in model["cells"]:
+            if cell.get("status") != "ok" or cell.get("per_sequence_seconds") is None:
+                continue
+            style = "-" if cell["method"] in ("shap_zero", "exact") else "--"
+            ax.loglog(_CURVE, _total(cell, "seconds", _CURVE), style, label=cell["label"], lw=1.4)
+        ax.set_title(f"{model['name']} (n={model['info']['seq_length']})", fontsize=9)
+        ax.set_xlabel("sequences explained, N")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].set_ylabel("total seconds (one-time + N x per sequence)")
+    axes[0][-1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path = folder / "amortized_cost.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    # Accuracy against budget: model queries to explain 1,000 sequences.
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
+    for ax, model in zip(axes[0], models, strict=True):
+        families: dict[str, list[tuple[float, float]]] = {}
+        for cell in model["cells"]:
+            if cell.get("status") != "ok" or not cell.get("accuracy"):
+                continue
+            queries = float(_total(cell, "queries", 1_000))
+            families.setdefault(cell["method"], []).append((queries, cell["accuracy"]["nmse"]))
+        for method, points in sorted(families.items()):
+            points.sort()
+            ax.loglog(*zip(*points, strict=True), "o-", label=method, ms=4)
+        ax.set_title(f"{model['name']} (n={model['info']['seq_length']})", fontsize=9)
+        ax.set_xlabel("model queries to explain 1,000 sequences")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].set_ylabel("NMSE of SHAP values vs reference")
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    path = folder / "accuracy_vs_budget.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    # One example explanation per model: reference, best SHAP zero, matched KernelSHAP.
+    fig, axes = plt.subplots(len(models), 1, figsize=(9, 2.4 * len(models)), squeeze=False)
+    for ax, model in zip(axes[:, 0], models, strict=True):
+        spec = next(s for s in suite.models if s.label == model["label"])
+        cells = load_cells(out_dir, suite, spec)
+        shown = [("reference", cells.get("reference"))]
+        rows = model.get("equal_accuracy") or []
+        if rows:
+            best = min(rows, key=lambda r: r["shap_zero_nmse"])
+            shown += [(best["shap_zero"], cells.get(best["shap_zero"])), (best["kernelshap"], cells.get(best["kernelshap"]))]
+        shown = [(name, c) for name, c in shown if c is not None and "values" in c.get("arrays", {})]
+        width = 0.8 / max(len(shown), 1)
+        positions = np.arange(model["info"]["seq_length"])
+        for k, (name, cell) in enumerate(shown):
+            ax.bar(positions + k * width, cell["arrays"]["values"][0], width=width, label=name)
+        ax.set_title(f"{model['name']}: SHAP values of the first explained sequence", fontsize=9)
+        ax.set_xticks(positions + 0.4 - width / 2, [str(p + 1) for p in positions], fontsize=6)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.legend(fontsize=6, ncol=3)
+    axes[-1, 0].set_xlabel("position")
+    fig.tight_layout()
+    path = folder / "example_explanations.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------
+
+
+def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None) -> dict[str, Any]:
+    """Write ``summary.json``, ``summary.md`` and the figures; update the tables in ``docs``.
+
+    Parameters
+    ----------
+    suite : Suite
+    out_dir : Path
+        Root of the results (``results/harness``).
+    docs : list of Path, optional
+        Markdown files whose text between ``<!-- harness-table:start -->`` and
+        ``<!-- harness-table:end -->`` is replaced by the headline tables.
+
+    Returns
+    -------
+    dict
+        The summary.
+    """
+    out_dir = Path(out_dir)
+    summary = summarise_suite(suite, out_dir)
+    folder = out_dir / suite.name
+    folder.mkdir(parents=True, exist_ok=True)
+    last_run_path = folder / "last_run.json"
+    summary["run"] = json.loads(last_run_path.read_text()) if last_run_path.exists() else {"machine": machine_info()}
+    compute = sum(m.get("compute_seconds", 0.0) for m in summary["models"])
+    summary["compute_seconds"] = compute
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    headline = headline_table(summary)
+    interactions = interaction_table(summary)
+    run = summary["run"]
+    machine = run["machine"]
+    provenance = (
+        f"Suite `{suite.name}`, run {machine['date']} on {machine['cpu']} ({machine['logical_cpus']} logical CPUs), "
+        f"commit {machine.get('git_commit')}; computing all its cells took {compute:,.0f} s "
+        f"(the last invocation {run.get('seconds', float('nan')):,.0f} s). "
+        f"Regenerate with `python -m benchmarks run --suite {suite.name}`."
+    )
+    block = (
+        f"{provenance}\n\nSHAP values ({suite.n_explain} uniform random sequences per model):\n\n{headline}\n"
+        f"Pairwise k-SII interactions ({suite.interaction_sequences} sequences), against shapiq:\n\n{interactions}"
+    )
+    (folder / "summary.md").write_text(f"{block}\nEvery cell:\n\n{cells_table(summary)}")
+    _figures(summary, suite, out_dir)
+    for doc in docs or []:
+        _replace_block(Path(doc), block)
+    return summary
+
+
+def _replace_block(path: Path, block: str) -> None:
+    text = path.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise ValueError(f"{path} has no {TABLE_START} ... {TABLE_END} block to update")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    path.write_text(f"{head}{TABLE_START}\n{block}{TABLE_END}{tail}")

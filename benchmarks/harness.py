@@ -1,0 +1,609 @@
+"""The benchmarking harness: every method on the same model, value function and sequences.
+
+For each model of a suite (:mod:`benchmarks.suites`) the harness
+
+1. draws the sequences to explain (uniform random, from the suite's seed) and computes
+   reference SHAP values: exact from the model's true spectrum (synthetic models), the
+   dense transform (small n), or an unbiased Monte Carlo estimate with its standard
+   error (:class:`baselines.montecarlo.MonteCarloSHAP`);
+2. runs every method setting as one *cell*: shap_zero (one-time sketch, then closed
+   forms), KernelSHAP, PermutationSHAP, FastSHAP (one-time training), the dense exact
+   transform and shapiq's interaction estimators, recording one-time and per-sequence
+   cost in model queries and seconds and the accuracy against the reference;
+3. writes each cell to ``results/harness/<suite>/cells/<model>/<cell>.json`` (values
+   in a ``.npz`` beside it) as soon as it is done, so an interrupted run resumes where
+   it stopped.
+
+:mod:`benchmarks.analysis` turns the cells into amortized cost curves, break-even
+points, tables and figures. Everything runs in one process on the calling thread
+(no executor), so seconds are comparable between methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+import shap_zero as sz
+from benchmarks import metrics, model_zoo
+from benchmarks.suites import MethodSpec, ModelSpec, Suite
+
+__all__ = ["machine_info", "run_suite", "cell_path", "load_cells"]
+
+#: The interaction index and order the interaction comparisons use (shapiq's default).
+INTERACTION_INDEX = "k-SII"
+INTERACTION_ORDER = 2
+#: Sequences timed for the per-sequence cost of amortized methods (shap_zero, FastSHAP).
+TIMING_SEQUENCES = 10_000
+FORMAT_VERSION = 1
+_PACKAGES = ("numpy", "scipy", "numba", "shap", "shapiq", "torch", "xgboost", "ViennaRNA", "pyjaspar", "shap_zero")
+
+
+# ---------------------------------------------------------------------------
+# Provenance
+# ---------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, core count, memory, OS, Python, package versions and git commit of this run."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory_gb = None
+    try:
+        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    versions = {}
+    for package in _PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {
+        "cpu": cpu,
+        "logical_cpus": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "os": platform.platform(),
+        "python": sys.version.split()[0],
+        "packages": versions,
+        "git_commit": commit,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Storage of cells
+# ---------------------------------------------------------------------------
+
+
+def cell_path(out_dir: Path, suite: Suite, model: ModelSpec, label: str) -> Path:
+    """Where a cell's JSON lives (its values go to the same name with ``.npz``)."""
+    return Path(out_dir) / suite.name / "cells" / model.label / f"{label}.json"
+
+
+def _config_hash(suite: Suite, model: ModelSpec, label: str, settings: dict[str, Any]) -> str:
+    """Identifies what a cell computed, so a changed suite recomputes it instead of reusing it."""
+    key = json.dumps(
+        {
+            "format": FORMAT_VERSION,
+            "model": model.name,
+            "options": model.options,
+            "reference": model.reference,
+            "seed": suite.seed,
+            "n_explain": suite.n_explain,
+            "interaction_sequences": suite.interaction_sequences,
+            "label": label,
+            "settings": settings,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _write_cell(path: Path, record: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write the values first, then the JSON, each atomically: a JSON means a complete cell."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if arrays:
+        temporary = path.with_suffix(".tmp.npz")
+        np.savez_compressed(temporary, **arrays)
+        os.replace(temporary, path.with_suffix(".npz"))
+    temporary_json = path.with_suffix(".json.tmp")
+    temporary_json.write_text(json.dumps(record, indent=1, default=_json_default))
+    os.replace(temporary_json, path)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _read_cell(path: Path, config_hash: str) -> dict[str, Any] | None:
+    """A stored cell if it is complete and was computed with the same configuration."""
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record if record.get("config_hash") == config_hash else None
+
+
+def load_cells(out_dir: Path, suite: Suite, model: ModelSpec) -> dict[str, dict[str, Any]]:
+    """All stored cells of one model, by label, each with its arrays under ``"arrays"``."""
+    folder = Path(out_dir) / suite.name / "cells" / model.label
+    cells: dict[str, dict[str, Any]] = {}
+    if not folder.exists():
+        return cells
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text())
+        arrays_path = path.with_suffix(".npz")
+        if arrays_path.exists():
+            with np.load(arrays_path, allow_pickle=False) as data:
+                record["arrays"] = {key: data[key] for key in data.files}
+        else:
+            record["arrays"] = {}
+        cells[record["label"]] = record
+    return cells
+
+
+# ---------------------------------------------------------------------------
+# The runs
+# ---------------------------------------------------------------------------
+
+
+def _sequences(model: model_zoo.BenchmarkModel, count: int, seed: int, stream: int) -> np.ndarray:
+    rng = np.random.default_rng([seed, stream])
+    return rng.integers(0, model.alphabet.q, size=(count, model.seq_length), dtype=np.uint8)
+
+
+def _dense_interactions(subsets: Any, values: np.ndarray, n: int, order: int) -> np.ndarray:
+    """Interaction values on every subset of size 1..order (sorted by size, then lexicographically).
+
+    Parameters
+    ----------
+    subsets : sequence of tuple of int
+        The U subsets of ``values``' columns; any missing subset is 0.
+    values : ndarray of shape (N, U)
+
+    Returns
+    -------
+    ndarray of shape (N, sum_k C(n, k))
+    """
+    from itertools import combinations
+
+    layout = [s for size in range(1, order + 1) for s in combinations(range(n), size)]
+    column = {s: i for i, s in enumerate(layout)}
+    dense = np.zeros((values.shape[0], len(layout)))
+    for j, subset in enumerate(subsets):
+        subset = tuple(int(i) for i in subset)
+        if subset in column:
+            dense[:, column[subset]] = values[:, j]
+    return dense
+
+
+class _Context:
+    """What every cell of one model shares: the model, sequences and reference values."""
+
+    def __init__(self, suite: Suite, spec: ModelSpec, model: model_zoo.BenchmarkModel, progress: bool) -> None:
+        self.suite = suite
+        self.spec = spec
+        self.model = model
+        # Every method sees the model as a black box, even when it is a sketch (synthetic models).
+        function = model.function
+        self.function = function.predict if isinstance(function, sz.FourierSketch) else function
+        self.progress = progress
+        self.X = _sequences(model, suite.n_explain, suite.seed, 1)
+        self.X_interactions = self.X[: suite.interaction_sequences]
+        self.X_timing = _sequences(model, TIMING_SEQUENCES, suite.seed, 2)
+        self.reference: np.ndarray | None = None
+        self.reference_interactions: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return self.model.seq_length
+
+    @property
+    def q(self) -> int:
+        return self.model.alphabet.q
+
+    def shap_accuracy(self, values: np.ndarray) -> dict[str, float] | None:
+        return None if self.reference is None else metrics.accuracy(values, self.reference)
+
+    def interaction_accuracy(self, dense: np.ndarray) -> dict[str, float] | None:
+        if self.reference_interactions is None:
+            return None
+        pairs = slice(self.n, None)  # the order-2 columns; order 1 is compared through the SHAP values
+        return metrics.accuracy(dense[:, pairs], self.reference_interactions[:, pairs], k=5)
+
+
+def _reference(ctx: _Context) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Reference SHAP values (and interactions when exact) of the explained sequences."""
+    model, spec = ctx.model, ctx.spec
+    arrays: dict[str, np.ndarray] = {}
+    start = time.perf_counter()
+    if model.truth is not None or spec.reference.get("exact"):
+        if model.truth is not None:
+            sketch, kind, queries = model.truth, "exact, from the model's true Fourier spectrum", 0
+        else:
+            sketch = sz.exact_sketch(ctx.function, seq_length=ctx.n, alphabet=model.alphabet)
+            kind, queries = "exact, from the dense transform of all q^n sequences", ctx.q**ctx.n
+        arrays["values"] = sz.shapley_values(sketch, ctx.X)
+        interactions = sz.interaction_values(sketch, ctx.X_interactions, index=INTERACTION_INDEX, order=INTERACTION_ORDER)
+        arrays["interactions"] = _dense_interactions(interactions.subsets, interactions.values, ctx.n, INTERACTION_ORDER)
+        extra: dict[str, Any] = {}
+    else:
+        from baselines.montecarlo import MonteCarloSHAP
+
+        permutations = int(spec.reference.get("montecarlo", 2000))
+        estimator = MonteCarloSHAP(permutations)
+        result = estimator.explain(
+            ctx.function, ctx.X, seq_length=ctx.n, alphabet=model.alphabet, random_state=ctx.suite.seed
+        )
+        arrays["values"] = result.values
+        arrays["standard_errors"] = estimator.standard_errors_
+        queries = result.n_model_queries
+        kind = f"Monte Carlo, {permutations:,} permutations with fresh uniform completions (unbiased)"
+        # How precise the reference is, relative to the spread of the values it measures.
+        extra = {
+            "mean_standard_error": float(estimator.standard_errors_.mean()),
+            "relative_standard_error": float(
+                np.sqrt(np.mean(estimator.standard_errors_**2) / np.mean(result.values**2))
+            ),
+        }
+    record = {
+        "kind": kind,
+        "model_queries": int(queries),
+        "seconds": time.perf_counter() - start,
+        **extra,
+    }
+    return record, arrays
+
+
+def _time_per_sequence(function: Callable[[np.ndarray], Any], X: np.ndarray) -> float:
+    """Seconds per sequence of ``function(X)``, after one untimed warm-up call (compilation)."""
+    function(X[:2])
+    start = time.perf_counter()
+    function(X)
+    return (time.perf_counter() - start) / X.shape[0]
+
+
+def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    method = "exact" if spec.method == "exact" else "qsft"
+    explainer = sz.ZeroExplainer(
+        ctx.function,
+        alphabet=ctx.model.alphabet,
+        seq_length=ctx.n,
+        method=method,
+        progress=ctx.progress,
+        random_state=ctx.suite.seed,
+        **spec.settings,
+    )
+    explainer.fit()
+    values = explainer.shap_values(ctx.X)
+    per_sequence_seconds = _time_per_sequence(explainer.shap_values, ctx.X_timing)
+    interactions = explainer.interactions(ctx.X_interactions, index=INTERACTION_INDEX, order=INTERACTION_ORDER)
+    dense = _dense_interactions(interactions.subsets, interactions.values, ctx.n, INTERACTION_ORDER)
+    timing_rows = ctx.X_timing[:1000]
+    interaction_seconds = _time_per_sequence(
+        lambda X: explainer.interactions(X, index=INTERACTION_INDEX, order=INTERACTION_ORDER), timing_rows
+    )
+    sketch = explainer.sketch_
+    report = explainer.report_
+    extra: dict[str, Any] = {"n_terms": sketch.n_terms, "max_degree": sketch.max_degree}
+    if report is not None:
+        extra.update(
+            b=report.b,
+            n_groups=report.n_groups,
+            n_repeats=report.n_repeats,
+            design_queries=report.n_unique_design_points,
+            validation_queries=report.n_validation_queries,
+            model_seconds=report.model_seconds,
+            decode_seconds=report.decode_seconds,
+            held_out_r2=report.outputs[0].r2 if report.outputs else None,
+        )
+    record = {
+        "one_time_queries": int(explainer.n_queries_),
+        "one_time_seconds": float(explainer.fit_seconds_),
+        "per_sequence_queries": 0.0,
+        "per_sequence_seconds": per_sequence_seconds,
+        "accuracy": ctx.shap_accuracy(values),
+        "interactions": {
+            "index": INTERACTION_INDEX,
+            "order": INTERACTION_ORDER,
+            "per_sequence_queries": 0.0,
+            "per_sequence_seconds": interaction_seconds,
+            "accuracy": ctx.interaction_accuracy(dense),
+        },
+        "extra": extra,
+    }
+    return record, {"values": values, "interactions": dense}
+
+
+def _run_sampling_baseline(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    from baselines import KernelSHAP, PermutationSHAP
+
+    cls = {"kernelshap": KernelSHAP, "permutation": PermutationSHAP}[spec.method]
+    baseline = cls(**spec.settings)
+    rows = []
+    values = np.empty(ctx.X.shape)
+    seconds = 0.0
+    queries = 0
+    iterator = tqdm(range(ctx.X.shape[0]), desc=f"  {spec.label}", leave=False, disable=not ctx.progress)
+    for i in iterator:  # one sequence per call, so the bar moves and a sequence's cost is its own
+        result = baseline.explain(
+            ctx.function, ctx.X[i : i + 1], seq_length=ctx.n, alphabet=ctx.model.alphabet,
+            random_state=ctx.suite.seed + i,
+        )
+        values[i] = result.values[0]
+        seconds += result.seconds
+        queries += result.n_model_queries
+        rows.append(result.n_model_queries)
+    record = {
+        "one_time_queries": 0,
+        "one_time_seconds": 0.0,
+        "per_sequence_queries": queries / ctx.X.shape[0],
+        "per_sequence_seconds": seconds / ctx.X.shape[0],
+        "accuracy": ctx.shap_accuracy(values),
+        "extra": {"queries_per_sequence_min": int(min(rows)), "queries_per_sequence_max": int(max(rows))},
+    }
+    return record, {"values": values}
+
+
+def _run_fastshap(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    from baselines.fastshap import FastSHAP
+
+    baseline = FastSHAP(progress=ctx.progress, **spec.settings)
+    validation = None if ctx.reference is None else (ctx.X, ctx.reference)
+    baseline.fit(
+        ctx.function, seq_length=ctx.n, alphabet=ctx.model.alphabet, random_state=ctx.suite.seed,
+        validation=validation,
+    )
+    report = baseline.fit_report_
+    result = baseline.explain(ctx.function, ctx.X, seq_length=ctx.n, alphabet=ctx.model.alphabet)
+    timing = baseline.explain(
+        ctx.function, ctx.X_timing[:1000], seq_length=ctx.n, alphabet=ctx.model.alphabet
+    )
+    extra: dict[str, Any] = {"epochs": report.epochs}
+    for target in (0.9, 0.95):
+        reached = baseline.queries_to_reach("pearson", target) if validation is not None else None
+        extra[f"to_pearson_{target}"] = None if reached is None else {"queries": reached[0], "seconds": reached[1]}
+    record = {
+        "one_time_queries": int(report.n_model_queries),
+        "one_time_seconds": float(report.seconds),
+        "per_sequence_queries": timing.n_model_queries / 1000,
+        "per_sequence_seconds": timing.seconds / 1000,
+        "accuracy": ctx.shap_accuracy(result.values),
+        "extra": extra,
+    }
+    return record, {"values": result.values}
+
+
+def _run_shapiq(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    from baselines.shapiq_estimators import ShapiqInteractions
+
+    baseline = ShapiqInteractions(**spec.settings)
+    result = baseline.explain_interactions(
+        ctx.function, ctx.X_interactions, seq_length=ctx.n, alphabet=ctx.model.alphabet,
+        index=INTERACTION_INDEX, order=INTERACTION_ORDER, random_state=ctx.suite.seed,
+    )
+    dense = _dense_interactions(result.subsets, result.values, ctx.n, INTERACTION_ORDER)
+    count = ctx.X_interactions.shape[0]
+    record = {
+        "one_time_queries": 0,
+        "one_time_seconds": 0.0,
+        "per_sequence_queries": None,
+        "per_sequence_seconds": None,
+        "accuracy": None,
+        "interactions": {
+            "index": INTERACTION_INDEX,
+            "order": INTERACTION_ORDER,
+            "per_sequence_queries": result.n_model_queries / count,
+            "per_sequence_seconds": result.seconds / count,
+            "accuracy": ctx.interaction_accuracy(dense),
+        },
+        "extra": {},
+    }
+    return record, {"interactions": dense}
+
+
+_RUNNERS: dict[str, Callable[[_Context, MethodSpec], tuple[dict[str, Any], dict[str, np.ndarray]]]] = {
+    "shap_zero": _run_shap_zero,
+    "exact": _run_shap_zero,
+    "kernelshap": _run_sampling_baseline,
+    "permutation": _run_sampling_baseline,
+    "fastshap": _run_fastshap,
+    "shapiq": _run_shapiq,
+}
+#: Python modules a method needs, to skip it with a reason when one is missing.
+_METHOD_NEEDS = {"fastshap": ("torch", 'pip install "shap_zero[fastshap]"'), "shapiq": ("shapiq", "pip install shapiq==1.4.1")}
+
+
+def _method_available(method: str) -> tuple[bool, str]:
+    if method not in _RUNNERS:
+        return False, f"unknown method {method!r}; known: {sorted(_RUNNERS)}"
+    need = _METHOD_NEEDS.get(method)
+    if need is None:
+        return True, ""
+    import importlib.util
+
+    if importlib.util.find_spec(need[0]) is None:
+        return False, f"{need[0]} is not installed ({need[1]})"
+    return True, ""
+
+
+def _warm_up() -> None:
+    """Compile the numba kernels on a tiny problem, so no cell pays for compilation."""
+    sketch = sz.random_sparse_sketch(6, 4, 5, max_degree=2, random_state=0)
+    explainer = sz.ZeroExplainer(sketch.predict, alphabet=4, seq_length=6, method="qsft", b=2, random_state=0)
+    explainer.fit()
+    X = np.zeros((3, 6), dtype=np.uint8)
+    explainer.shap_values(X)
+    explainer.interactions(X, index=INTERACTION_INDEX, order=INTERACTION_ORDER)
+    exact = sz.ZeroExplainer(sketch.predict, alphabet=4, seq_length=6, method="exact")
+    exact.fit()
+    exact.shap_values(X)
+
+
+def run_suite(
+    suite: Suite,
+    out_dir: Path,
+    *,
+    models: list[str] | None = None,
+    methods: list[str] | None = None,
+    fresh: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run (or resume) every cell of a suite and return the run's record.
+
+    Parameters
+    ----------
+    suite : Suite
+    out_dir : Path
+        Root of the results, e.g. ``results/harness``.
+    models, methods : list of str, optional
+        Run only these model names / method names.
+    fresh : bool
+        Recompute cells that are already stored.
+    progress : bool
+        Progress bars.
+    log : callable
+        Where one-line messages go.
+
+    Returns
+    -------
+    dict
+        ``{"suite", "machine", "seconds", "computed", "reused", "skipped", "failed"}``.
+    """
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    selected = [spec for spec in suite.models if models is None or spec.name in models]
+    unknown = sorted(set(models or ()) - {spec.name for spec in suite.models})
+    if unknown:
+        raise ValueError(f"models {unknown} are not in suite {suite.name!r}; it has {[m.name for m in suite.models]}")
+    counts = {"computed": 0, "reused": 0, "skipped": 0, "failed": 0}
+    _warm_up()
+    for spec in selected:
+        ok, reason = model_zoo.model_available(spec.name)
+        if not ok:
+            log(f"[{spec.name}] skipped: {reason}")
+            _write_cell(
+                cell_path(out_dir, suite, spec, "model"),
+                {"label": "model", "status": "skipped", "reason": reason, "config_hash": None},
+                {},
+            )
+            counts["skipped"] += 1
+            continue
+        model = model_zoo.load_model(spec.name, random_state=suite.seed, **spec.options)
+        ctx = _Context(suite, spec, model, progress)
+        model_record_path = cell_path(out_dir, suite, spec, "model")
+        _write_cell(
+            model_record_path,
+            {
+                "label": "model",
+                "status": "ok",
+                "config_hash": None,
+                "name": model.name,
+                "description": model.description,
+                "seq_length": model.seq_length,
+                "q": model.alphabet.q,
+                "kind": model.kind,
+                "params": model.params,
+                "n_explain": suite.n_explain,
+                "interaction_sequences": suite.interaction_sequences,
+            },
+            {"X": ctx.X},
+        )
+        cells = [MethodSpec("reference")] + [m for m in spec.methods if methods is None or m.method in methods]
+        bar = tqdm(cells, desc=f"{spec.name}", disable=not progress)
+        for method_spec in bar:
+            label = "reference" if method_spec.method == "reference" else method_spec.label
+            bar.set_postfix_str(label)
+            path = cell_path(out_dir, suite, spec, label)
+            config_hash = _config_hash(suite, spec, label, method_spec.settings)
+            stored = None if fresh else _read_cell(path, config_hash)
+            if stored is not None and stored.get("status") in ("ok", "skipped"):
+                counts["reused"] += 1
+                if label == "reference":
+                    ctx.reference, ctx.reference_interactions = _stored_reference(path)
+                continue
+            record: dict[str, Any] = {
+                "label": label,
+                "method": method_spec.method,
+                "settings": method_spec.settings,
+                "config_hash": config_hash,
+                "seed": suite.seed,
+            }
+            arrays: dict[str, np.ndarray] = {}
+            available, reason = (True, "") if label == "reference" else _method_available(method_spec.method)
+            if not available:
+                record.update(status="skipped", reason=reason)
+                counts["skipped"] += 1
+                log(f"[{spec.name}] {label} skipped: {reason}")
+            else:
+                cell_start = time.perf_counter()
+                try:
+                    if label == "reference":
+                        result, arrays = _reference(ctx)
+                        ctx.reference = arrays["values"]
+                        ctx.reference_interactions = arrays.get("interactions")
+                    else:
+                        result, arrays = _RUNNERS[method_spec.method](ctx, method_spec)
+                    record.update(status="ok", **result)
+                    counts["computed"] += 1
+                except Exception as error:  # a failing method is reported, the suite goes on
+                    record.update(status="failed", reason=f"{type(error).__name__}: {error}",
+                                  traceback=traceback.format_exc())
+                    counts["failed"] += 1
+                    log(f"[{spec.name}] {label} failed: {type(error).__name__}: {error}")
+                record["cell_seconds"] = time.perf_counter() - cell_start
+            _write_cell(path, record, arrays)
+    seconds = time.perf_counter() - start
+    run = {"suite": suite.name, "machine": machine_info(), "seconds": seconds, **counts}
+    (out_dir / suite.name).mkdir(parents=True, exist_ok=True)
+    (out_dir / suite.name / "last_run.json").write_text(json.dumps(run, indent=1))
+    return run
+
+
+def _stored_reference(path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+    arrays_path = path.with_suffix(".npz")
+    if not arrays_path.exists():
+        return None, None
+    with np.load(arrays_path, allow_pickle=False) as data:
+        return data["values"], data["interactions"] if "interactions" in data.files else None
+
+
+def suite_settings(suite: Suite) -> dict[str, Any]:
+    """The suite's definition as JSON-ready data."""
+    return asdict(suite)

@@ -1,0 +1,52 @@
+"""The harness's metrics against slow, obviously correct twins."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks import metrics
+
+
+def test_pearson_and_nmse_match_definitions(rng):
+    reference = rng.normal(size=(7, 5))
+    estimate = reference + 0.3 * rng.normal(size=(7, 5))
+    assert metrics.pearson(estimate, reference) == pytest.approx(np.corrcoef(estimate.ravel(), reference.ravel())[0, 1])
+    squared = sum((e - r) ** 2 for e, r in zip(estimate.ravel(), reference.ravel(), strict=True))
+    assert metrics.nmse(estimate, reference) == pytest.approx(squared / sum(r * r for r in reference.ravel()))
+    assert metrics.nmse(reference, reference) == 0.0
+    assert math.isnan(metrics.pearson(np.ones((2, 3)), reference[:2, :3]))
+
+
+def test_top_k_recall_matches_a_loop(rng):
+    reference = rng.normal(size=(20, 9))
+    estimate = reference + rng.normal(size=(20, 9))
+    for k in (1, 3, 9):
+        hits = []
+        for e, r in zip(estimate, reference, strict=True):
+            top_e = set(sorted(range(9), key=lambda i: -abs(e[i]))[:k])
+            top_r = set(sorted(range(9), key=lambda i: -abs(r[i]))[:k])
+            hits.append(len(top_e & top_r) / k)
+        assert metrics.top_k_recall(estimate, reference, k) == pytest.approx(np.mean(hits))
+    assert metrics.top_k_recall(reference, reference, 3) == 1.0
+
+
+def test_sign_agreement_ignores_near_zero_reference_entries():
+    reference = np.array([[1.0, -2.0, 0.01, 4.0]])
+    estimate = np.array([[1.0, 2.0, -5.0, 4.0]])  # wrong sign at 1 (counted) and 2 (below 5% of 4: ignored)
+    assert metrics.sign_agreement(estimate, reference) == pytest.approx(2 / 3)
+
+
+def test_break_even_is_the_first_n_where_a_is_cheaper():
+    cases = [(100.0, 0.5, 0.0, 3.0), (5.0, 1.0, 0.0, 1.5), (0.0, 1.0, 2.0, 2.0), (10.0, 2.0, 0.0, 1.0), (7.0, 0.0, 0.0, 0.7)]
+    for a0, a1, b0, b1 in cases:
+        expected = next((n for n in range(1, 10_000) if a0 + n * a1 <= b0 + n * b1), math.inf)
+        assert metrics.break_even(a0, a1, b0, b1) == expected
+    np.testing.assert_allclose(metrics.amortized_cost(3.0, 2.0, np.array([1, 10])), [5.0, 23.0])
+
+
+def test_shape_mismatch_is_refused():
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.nmse(np.zeros((2, 3)), np.zeros((3, 2)))
