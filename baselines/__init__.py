@@ -1,15 +1,47 @@
-"""Baseline SHAP estimators that shap_zero is compared with (KernelSHAP, permutation, exact).
+"""Baseline SHAP estimators that shap_zero is compared with (KernelSHAP, permutation, exact, FastSHAP, shapiq).
 
 Every baseline follows one protocol (:class:`Baseline`): ``explain(model, X, *,
 seq_length, alphabet, random_state=None)`` on a model of integer codes returns a
 :class:`BaselineResult` with the SHAP values, the base values and the cost (model rows
 evaluated and wall time). Uses only shap_zero's public API; shap_zero never imports
 this package.
+
+:class:`FastSHAP` needs PyTorch (the ``fastshap`` extra); torch is imported only when
+one is created, so this package imports without it.
 """
 
 from baselines._protocol import Baseline, BaselineResult, CountingModel
 from baselines.exact import ExactSHAP
+from baselines.fastshap import FastSHAP
+from baselines.interactions import (
+    ExactInteractions,
+    InteractionBaseline,
+    InteractionResult,
+    align,
+    from_shap_zero,
+)
 from baselines.kernelshap import KernelSHAP
+from baselines.montecarlo import MonteCarloSHAP
 from baselines.permutation import PermutationSHAP
+from baselines.shapiq_estimators import ShapiqInteractions
 
-__all__ = ["Baseline", "BaselineResult", "CountingModel", "ExactSHAP", "KernelSHAP", "PermutationSHAP"]
+__all__ = [
+    "Baseline",
+    "BaselineResult",
+    "CountingModel",
+    "ExactSHAP",
+    "FastSHAP",
+    "KernelSHAP",
+    "MonteCarloSHAP",
+    "PermutationSHAP",
+]
+
+# Interaction baselines (InteractionBaseline.explain_interactions -> InteractionResult).
+__all__ += [
+    "ExactInteractions",
+    "InteractionBaseline",
+    "InteractionResult",
+    "ShapiqInteractions",
+    "align",
+    "from_shap_zero",
+]

@@ -560,7 +560,7 @@ def _check_rule_set3(**_: Any) -> _Check:
     return _import_check("rs3.seq", RS3_INSTALL_HINT)
 
 
-XGBOOST_INSTALL_HINT = "pip install xgboost pandas scipy"
+XGBOOST_INSTALL_HINT = "pip install xgboost-cpu pandas scipy (or pip install -e \".[models]\")"
 
 
 def _check_xgboost(*, offline: bool = False, csv_path: Any = None, cache_dir: Any = None, **_: Any) -> _Check:

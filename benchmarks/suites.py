@@ -109,7 +109,7 @@ _SHAPIQ = (
     MethodSpec("shapiq", {"approximator": "SHAPIQ", "budget": 1024, "background_size": 20}),
 )
 _PERMUTATION = (MethodSpec("permutation", {"max_evals": 500, "background_size": 50}),)
-_FASTSHAP = (MethodSpec("fastshap", {}),)
+_FASTSHAP = (MethodSpec("fastshap", {"max_epochs": 40}),)
 
 QUICK = Suite(
     name="quick",

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 from typing import Any, Literal, NamedTuple
 
 import numpy as np

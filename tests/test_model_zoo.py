@@ -30,7 +30,7 @@ MODELS = [
 REQUIRES = {
     "vienna_mfe": ("RNA", "pip install ViennaRNA"),
     "rule_set3": ("rs3", mz.RS3_INSTALL_HINT),
-    "xgboost_doench2016": ("xgboost", "pip install xgboost pandas"),
+    "xgboost_doench2016": ("xgboost", "pip install xgboost-cpu pandas"),
     "jaspar_pwm": ("pyjaspar", "pip install pyjaspar"),
 }
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
@@ -47,7 +47,7 @@ def _encode(strings, letters="ACGT"):
 @pytest.fixture(scope="module")
 def doench_source():
     """A local copy of the Doench 2016 data (CSV or wheel), or skip."""
-    pytest.importorskip("xgboost", reason="xgboost_doench2016 needs xgboost (pip install xgboost)")
+    pytest.importorskip("xgboost", reason="xgboost_doench2016 needs xgboost (pip install xgboost-cpu)")
     pytest.importorskip("pandas", reason="xgboost_doench2016 needs pandas")
     found = gm.find_doench2016()
     if found is None:

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.fft
 import scipy.sparse
 import scipy.sparse.linalg
-from scipy.stats import chi2, gamma
+from scipy.stats import chi2
 
 from shap_zero._kernels.dispatch import PARALLEL_MIN_WORK, choose
 from shap_zero._kernels.peeling import (
@@ -450,10 +450,8 @@ def refit_coefficients(
         self_conj = _self_conjugate(freqs, q)
         partners = np.flatnonzero(~self_conj)
         columns = np.vstack([freqs, (-freqs[partners]) % q])
-        owner = np.concatenate([np.arange(n_terms), partners])
     else:
         columns = freqs
-        owner = np.arange(n_terms)
     columns = np.ascontiguousarray(columns, dtype=np.int64)
     n_columns = columns.shape[0]
     landing = np.empty((n_columns, n_groups), dtype=np.int64)
