@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -69,10 +72,22 @@ class KernelSHAP(SampledBackgroundBaseline):
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         rng, shap_seed = seeds(random_state)
         background = sampled_background(self.background, self.background_size, n, q, rng)
-        with global_numpy_rng(shap_seed):
+        with global_numpy_rng(shap_seed), _quiet_shap_logger():
             explainer = shap.KernelExplainer(model, background)
             values = explainer.shap_values(X, nsamples=self.nsamples, l1_reg=False, silent=True)
         values = np.asarray(values, dtype=np.float64).reshape(X.shape)
         base = float(np.asarray(explainer.expected_value).reshape(-1)[0])
         params = {"nsamples": self.nsamples, **self._run_params(background, random_state, shap_seed)}
         return values, np.full(X.shape[0], base), params
+
+
+@contextlib.contextmanager
+def _quiet_shap_logger() -> Iterator[None]:
+    """Silence shap's advice to summarise backgrounds above 100 rows: the size is chosen on purpose."""
+    logger = logging.getLogger("shap")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -290,12 +290,19 @@ def _reference(ctx: _Context) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return record, arrays
 
 
-def _time_per_sequence(function: Callable[[np.ndarray], Any], X: np.ndarray) -> float:
-    """Seconds per sequence of ``function(X)``, after one untimed warm-up call (compilation)."""
+def _time_per_sequence(function: Callable[[np.ndarray], Any], X: np.ndarray, repeats: int = 5) -> float:
+    """Median seconds per sequence of ``function(X)`` over ``repeats`` calls.
+
+    One untimed call first (compilation, caches); the median, because single calls of a
+    few milliseconds vary several-fold on a shared machine.
+    """
     function(X[:2])
-    start = time.perf_counter()
-    function(X)
-    return (time.perf_counter() - start) / X.shape[0]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(X)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) / X.shape[0]
 
 
 def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -133,20 +133,18 @@ QUICK = Suite(
 
 FULL = Suite(
     name="full",
-    n_explain=50,
-    interaction_sequences=10,
     models=QUICK.models
     + (
         ModelSpec(
             "vienna_mfe",
             {"seq_length": 20},
-            _shap_zero(50_000, 300_000) + _kernelshap(KERNELSHAP_GRID[:4]),
+            _shap_zero(50_000, 300_000) + _kernelshap(KERNELSHAP_GRID[:3]),
             reference={"montecarlo": 2_000},
         ),
         ModelSpec(
             "rule_set3",
             {},
-            _shap_zero(50_000, 300_000) + _kernelshap(KERNELSHAP_GRID[:3]),
+            _shap_zero(50_000, 300_000) + _kernelshap(KERNELSHAP_GRID[:2]),
             reference={"montecarlo": 1_000},
         ),
     ),
