@@ -7,8 +7,9 @@ Usage::
     python -m benchmarks run --suite quick --fresh    # recompute every cell
     python -m benchmarks report --suite quick         # rewrite tables and figures from stored cells
 
-Results go to ``results/harness/<suite>/``: ``cells/`` (one JSON + NPZ per model and
-method setting, written as soon as it is done, so an interrupted run resumes),
+Results go to ``results/harness/``: ``cells/<model>/`` (one JSON + NPZ per method
+setting, written as soon as it is done, so an interrupted run resumes; shared by the
+suites, so the full suite reuses the quick suite's cells) and ``<suite>/``:
 ``summary.json``, ``summary.md``, ``last_run.json`` (machine, versions, run time) and
 the figures ``amortized_cost.png``, ``accuracy_vs_budget.png`` and
 ``example_explanations.png``. ``run`` and ``report`` of the quick suite also replace

@@ -105,7 +105,7 @@ def summarise_suite(suite: Suite, out_dir: Path) -> dict[str, Any]:
     """Summary of every model of a suite from its stored cells (JSON-ready)."""
     summary: dict[str, Any] = {"suite": suite.name, "seed": suite.seed, "n_explain": suite.n_explain, "models": []}
     for spec in suite.models:
-        cells = load_cells(out_dir, suite, spec)
+        cells = load_cells(out_dir, spec)
         info = cells.pop("model", None)
         if info is None:
             continue
@@ -314,7 +314,7 @@ def _figures(summary: dict[str, Any], suite: Suite, out_dir: Path) -> list[Path]
     fig, axes = plt.subplots(len(models), 1, figsize=(9, 2.4 * len(models)), squeeze=False)
     for ax, model in zip(axes[:, 0], models, strict=True):
         spec = next(s for s in suite.models if s.label == model["label"])
-        cells = load_cells(out_dir, suite, spec)
+        cells = load_cells(out_dir, spec)
         shown = [("reference", cells.get("reference"))]
         rows = model.get("equal_accuracy") or []
         if rows:

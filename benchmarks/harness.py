@@ -10,7 +10,7 @@ For each model of a suite (:mod:`benchmarks.suites`) the harness
    forms), KernelSHAP, PermutationSHAP, FastSHAP (one-time training), the dense exact
    transform and shapiq's interaction estimators, recording one-time and per-sequence
    cost in model queries and seconds and the accuracy against the reference;
-3. writes each cell to ``results/harness/<suite>/cells/<model>/<cell>.json`` (values
+3. writes each cell to ``results/harness/cells/<model>/<cell>.json`` (values
    in a ``.npz`` beside it) as soon as it is done, so an interrupted run resumes where
    it stopped.
 
@@ -101,9 +101,13 @@ def machine_info() -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def cell_path(out_dir: Path, suite: Suite, model: ModelSpec, label: str) -> Path:
-    """Where a cell's JSON lives (its values go to the same name with ``.npz``)."""
-    return Path(out_dir) / suite.name / "cells" / model.label / f"{label}.json"
+def cell_path(out_dir: Path, model: ModelSpec, label: str) -> Path:
+    """Where a cell's JSON lives (its values go to the same name with ``.npz``).
+
+    Cells are shared between suites: the full suite reuses the quick suite's cells of
+    the models they have in common (same settings, same seed, same configuration hash).
+    """
+    return Path(out_dir) / "cells" / model.label / f"{label}.json"
 
 
 def _config_hash(suite: Suite, model: ModelSpec, label: str, settings: dict[str, Any]) -> str:
@@ -159,9 +163,9 @@ def _read_cell(path: Path, config_hash: str) -> dict[str, Any] | None:
     return record if record.get("config_hash") == config_hash else None
 
 
-def load_cells(out_dir: Path, suite: Suite, model: ModelSpec) -> dict[str, dict[str, Any]]:
+def load_cells(out_dir: Path, model: ModelSpec) -> dict[str, dict[str, Any]]:
     """All stored cells of one model, by label, each with its arrays under ``"arrays"``."""
-    folder = Path(out_dir) / suite.name / "cells" / model.label
+    folder = Path(out_dir) / "cells" / model.label
     cells: dict[str, dict[str, Any]] = {}
     if not folder.exists():
         return cells
@@ -526,7 +530,7 @@ def run_suite(
         if not ok:
             log(f"[{spec.name}] skipped: {reason}")
             _write_cell(
-                cell_path(out_dir, suite, spec, "model"),
+                cell_path(out_dir, spec, "model"),
                 {"label": "model", "status": "skipped", "reason": reason, "config_hash": None},
                 {},
             )
@@ -534,7 +538,7 @@ def run_suite(
             continue
         model = model_zoo.load_model(spec.name, random_state=suite.seed, **spec.options)
         ctx = _Context(suite, spec, model, progress)
-        model_record_path = cell_path(out_dir, suite, spec, "model")
+        model_record_path = cell_path(out_dir, spec, "model")
         _write_cell(
             model_record_path,
             {
@@ -557,7 +561,7 @@ def run_suite(
         for method_spec in bar:
             label = "reference" if method_spec.method == "reference" else method_spec.label
             bar.set_postfix_str(label)
-            path = cell_path(out_dir, suite, spec, label)
+            path = cell_path(out_dir, spec, label)
             config_hash = _config_hash(suite, spec, label, method_spec.settings)
             stored = None if fresh else _read_cell(path, config_hash)
             if stored is not None and stored.get("status") in ("ok", "skipped"):

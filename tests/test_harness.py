@@ -41,7 +41,7 @@ def run_dir(tmp_path_factory):
 
 
 def _cells(out):
-    return harness.load_cells(out, TINY, TINY.models[0])
+    return harness.load_cells(out, TINY.models[0])
 
 
 def test_every_cell_is_stored_with_its_cost(run_dir):
@@ -75,7 +75,7 @@ def test_accuracy_is_measured_against_the_true_spectrum(run_dir):
 
 def test_a_rerun_reuses_stored_cells_and_recomputes_missing_ones(run_dir):
     out, _ = run_dir
-    path = harness.cell_path(out, TINY, TINY.models[0], "kernelshap-background_size5-nsamples64")
+    path = harness.cell_path(out, TINY.models[0], "kernelshap-background_size5-nsamples64")
     before = json.loads(path.read_text())
     path.unlink()
     run = harness.run_suite(TINY, out, progress=False, log=lambda message: None)
