@@ -5,10 +5,13 @@ queries and in seconds. SHAP zero pays its sketch once; KernelSHAP and Permutati
 pay per sequence; FastSHAP pays its training once and a forward pass (plus one model
 query) per sequence.
 
-*Equal accuracy*: each SHAP zero setting is compared with the cheapest KernelSHAP
-setting whose NMSE against the reference is at most SHAP zero's. If no KernelSHAP
-setting of the suite is that accurate, the most accurate one is used and the row says
-so (KernelSHAP is then compared at a *lower* accuracy, which favours it).
+*Equal accuracy*: KernelSHAP's per-sequence cost at SHAP zero's NMSE, interpolated
+(log-log) between the two settings of the grid around it on KernelSHAP's
+cost-accuracy frontier (:func:`benchmarks.metrics.cost_at_error`). If no setting of
+the grid is as accurate as SHAP zero, the most accurate one is used and the row says
+so (KernelSHAP is then compared at a *lower* accuracy, which favours it); if even the
+cheapest is more accurate, the cheapest is used (which favours SHAP zero, and the row
+says so too).
 """
 
 from __future__ import annotations
@@ -43,34 +46,32 @@ def _total(cell: dict[str, Any], unit: str, n_sequences: Any, interactions: bool
 
 
 def _equal_accuracy_row(zero: dict[str, Any], kernels: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """SHAP zero against the matching KernelSHAP setting (see the module docstring)."""
+    """SHAP zero against KernelSHAP at SHAP zero's accuracy (see the module docstring)."""
     if zero.get("accuracy") is None or not kernels:
         return None
     target = zero["accuracy"]["nmse"]
-    as_accurate = [k for k in kernels if k["accuracy"]["nmse"] <= target]
-    if as_accurate:
-        match = min(as_accurate, key=lambda k: k["per_sequence_seconds"])
-        kernel_less_accurate = False
-    else:
-        match = min(kernels, key=lambda k: k["accuracy"]["nmse"])
-        kernel_less_accurate = True
+    errors = np.array([max(k["accuracy"]["nmse"], 1e-300) for k in kernels])
     row: dict[str, Any] = {
         "shap_zero": zero["label"],
-        "kernelshap": match["label"],
-        "kernelshap_less_accurate": kernel_less_accurate,
         "shap_zero_nmse": target,
-        "kernelshap_nmse": match["accuracy"]["nmse"],
         "shap_zero_pearson": zero["accuracy"]["pearson"],
-        "kernelshap_pearson": match["accuracy"]["pearson"],
     }
+    matched: dict[str, float] = {}
     for unit in ("seconds", "queries"):
+        cost, kind, (left, right) = metrics.cost_at_error(
+            np.array([k[f"per_sequence_{unit}"] for k in kernels]), errors, max(target, 1e-300)
+        )
+        matched[unit] = cost
+        row[f"kernelshap_per_sequence_{unit}"] = cost
+        row["match"] = kind
+        row["kernelshap"] = sorted({kernels[left]["label"], kernels[right]["label"]})
+        row["kernelshap_nmse"] = target if kind == "interpolated" else kernels[left]["accuracy"]["nmse"]
         row[f"break_even_{unit}"] = metrics.break_even(
-            zero[f"one_time_{unit}"], zero[f"per_sequence_{unit}"],
-            match[f"one_time_{unit}"], match[f"per_sequence_{unit}"],
+            zero[f"one_time_{unit}"], zero[f"per_sequence_{unit}"], 0.0, cost
         )
         for n_sequences in (1_000, 100_000):
-            ratio = _total(match, unit, n_sequences) / _total(zero, unit, n_sequences)
-            row[f"speedup_{unit}_at_{n_sequences}"] = float(ratio)
+            row[f"speedup_{unit}_at_{n_sequences}"] = float(cost * n_sequences / _total(zero, unit, n_sequences))
+    row["kernelshap_less_accurate"] = row["match"] == "less accurate"
     return row
 
 
@@ -170,6 +171,42 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def _fmt_nmse(value: Any) -> str:
+    if value is not None and not math.isnan(value) and value < 1e-12:
+        return "< 1e-12 (exact)"
+    return _fmt(value)
+
+
+def _fmt_ratio(value: float) -> str:
+    return f"{value:,.1f}x" if value < 100 else f"{value:,.0f}x"
+
+
+def _pretty(cell: dict[str, Any]) -> str:
+    """A readable name of a cell's method and setting."""
+    settings = cell.get("settings", {})
+    method = cell.get("method")
+    if method == "shap_zero":
+        return f"SHAP zero, budget {settings.get('budget', 0):,}"
+    if method == "exact":
+        return "exact transform (q^n queries)"
+    if method == "kernelshap":
+        return f"KernelSHAP, {settings['nsamples']:,} coalitions x {settings['background_size']} background"
+    if method == "shapiq":
+        return (
+            f"{settings['approximator']}, {settings.get('budget', 0):,} coalitions x "
+            f"{settings.get('background_size')} background"
+        )
+    return cell["label"]
+
+
+def _reference_text(reference: dict[str, Any] | None) -> str:
+    if not reference:
+        return "-"
+    if "relative_standard_error" in reference:
+        return f"Monte Carlo (rel. s.e. {100 * reference['relative_standard_error']:.1f}%)"
+    return reference["kind"].split(",")[0]
+
+
 def _fmt_seconds(value: float | None) -> str:
     if value is None or value == 0:
         return "-"
@@ -183,7 +220,7 @@ def _fmt_seconds(value: float | None) -> str:
 def headline_table(summary: dict[str, Any]) -> str:
     """One row per model: SHAP zero at its best budget against KernelSHAP at equal accuracy."""
     lines = [
-        "| model | n | reference | SHAP zero (one-time) | NMSE | KernelSHAP at equal accuracy | NMSE | "
+        "| model | n | reference | SHAP zero, one-time cost | NMSE | KernelSHAP at equal accuracy | NMSE | "
         "break-even N (time / queries) | speed-up at N=1,000 | at N=100,000 |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -194,15 +231,24 @@ def headline_table(summary: dict[str, Any]) -> str:
         cells = {c["label"]: c for c in model["cells"]}
         best = min(rows, key=lambda r: r["shap_zero_nmse"])
         zero = cells[best["shap_zero"]]
-        kernel = cells[best["kernelshap"]]
-        caveat = " (best in grid, less accurate)" if best["kernelshap_less_accurate"] else ""
-        reference = model["reference"]["kind"].split(",")[0] if model.get("reference") else "-"
+        settings = " and ".join(
+            f"{cells[label]['settings']['nsamples']:,} x {cells[label]['settings']['background_size']}"
+            for label in best["kernelshap"]
+        )
+        how = {
+            "interpolated": f"interpolated between {settings} (coalitions x background)",
+            "less accurate": f"{settings} (coalitions x background), the grid's most accurate, still less accurate",
+            "more accurate": f"{settings} (coalitions x background), the grid's cheapest, already more accurate",
+        }[best["match"]]
         lines.append(
-            f"| {model['name']} | {model['info']['seq_length']} | {reference} | "
-            f"{zero['one_time_queries']:,} queries, {_fmt_seconds(zero['one_time_seconds'])} | {_fmt(best['shap_zero_nmse'])} | "
-            f"nsamples={kernel['settings']['nsamples']}, {kernel['per_sequence_queries']:,.0f} queries/seq{caveat} | "
-            f"{_fmt(best['kernelshap_nmse'])} | {_fmt_n(best['break_even_seconds'])} / {_fmt_n(best['break_even_queries'])} | "
-            f"{best['speedup_seconds_at_1000']:.1f}x | {best['speedup_seconds_at_100000']:.0f}x |"
+            f"| {model['name']} | {model['info']['seq_length']} | {_reference_text(model.get('reference'))} | "
+            f"{_pretty(zero)}: {zero['one_time_queries']:,} queries, "
+            f"{_fmt_seconds(zero['one_time_seconds'])} | {_fmt_nmse(best['shap_zero_nmse'])} | "
+            f"{best['kernelshap_per_sequence_queries']:,.0f} queries, "
+            f"{_fmt_seconds(best['kernelshap_per_sequence_seconds'])} per sequence; {how} | "
+            f"{_fmt_nmse(best['kernelshap_nmse'])} | "
+            f"{_fmt_n(best['break_even_seconds'])} / {_fmt_n(best['break_even_queries'])} | "
+            f"{_fmt_ratio(best['speedup_seconds_at_1000'])} | {_fmt_ratio(best['speedup_seconds_at_100000'])} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -210,19 +256,20 @@ def headline_table(summary: dict[str, Any]) -> str:
 def interaction_table(summary: dict[str, Any]) -> str:
     """SHAP zero's k-SII pairs against shapiq's estimators, per model."""
     lines = [
-        "| model | SHAP zero | shapiq | shapiq per sequence | SHAP zero per sequence | "
-        "pair Pearson, SHAP zero | pair Pearson, shapiq | speed-up at N=1,000 | at N=100,000 |",
+        "| model | SHAP zero | shapiq estimator | its cost per sequence | SHAP zero per sequence | "
+        "pair Pearson vs exact, SHAP zero | same, shapiq | speed-up at N=1,000 | at N=100,000 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for model in summary["models"]:
+        cells = {c["label"]: c for c in model.get("cells", [])}
         for row in model.get("interactions") or []:
             mine = (row["shap_zero_accuracy"] or {}).get("pearson")
             theirs = (row["shapiq_accuracy"] or {}).get("pearson")
             lines.append(
-                f"| {model['name']} | {row['shap_zero']} | {row['shapiq']} | "
+                f"| {model['name']} | {_pretty(cells[row['shap_zero']])} | {_pretty(cells[row['shapiq']])} | "
                 f"{_fmt_seconds(row['shapiq_per_sequence_seconds'])}, {row['shapiq_per_sequence_queries']:,.0f} queries | "
                 f"{_fmt_seconds(row['shap_zero_per_sequence_seconds'])} | {_fmt(mine)} | {_fmt(theirs)} | "
-                f"{row['speedup_seconds_at_1000']:.1f}x | {row['speedup_seconds_at_100000']:.0f}x |"
+                f"{_fmt_ratio(row['speedup_seconds_at_1000'])} | {_fmt_ratio(row['speedup_seconds_at_100000'])} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -248,7 +295,7 @@ def cells_table(summary: dict[str, Any]) -> str:
                 per_q, per_s, method = cell["per_sequence_queries"], cell["per_sequence_seconds"], cell["label"]
             lines.append(
                 f"| {model['name']} | {method} | {cell['one_time_queries']:,} | {_fmt_seconds(cell['one_time_seconds'])} | "
-                f"{per_q:,.1f} | {_fmt_seconds(per_s)} | {_fmt(acc.get('pearson'))} | {_fmt(acc.get('nmse'))} | "
+                f"{per_q:,.1f} | {_fmt_seconds(per_s)} | {_fmt(acc.get('pearson'))} | {_fmt_nmse(acc.get('nmse'))} | "
                 f"{_fmt(acc.get('top3_recall'))} | {_fmt(acc.get('sign_agreement'))} |"
             )
     return "\n".join(lines) + "\n"
@@ -257,6 +304,47 @@ def cells_table(summary: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 # Figures
 # ---------------------------------------------------------------------------
+
+
+#: One colour per method family, the same in every panel and figure.
+FAMILY_COLOURS = {
+    "shap_zero": "#1b9e77",
+    "exact": "#7570b3",
+    "kernelshap": "#d95f02",
+    "permutation": "#e7298a",
+    "fastshap": "#1f78b4",
+    "shapiq": "#666666",
+}
+#: NMSE below this is drawn at this value (exact recovery, round-off of 1e-28 otherwise rules the axis).
+NMSE_FLOOR = 1e-6
+
+
+def _panels(plt: Any, count: int, width: float = 4.6, height: float = 3.4) -> tuple[Any, list[Any]]:
+    columns = min(count, 3)
+    rows = math.ceil(count / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return fig, flat[:count]
+
+
+def _shades(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """Colour of each cell: its family's colour, lighter for cheaper settings."""
+    from matplotlib.colors import to_rgb
+
+    colours = {}
+    for family in {c["method"] for c in cells}:
+        members = sorted((c for c in cells if c["method"] == family), key=lambda c: float(_total(c, "queries", 1_000)))
+        base = np.array(to_rgb(FAMILY_COLOURS.get(family, "#000000")))
+        for k, cell in enumerate(members):
+            lighten = 0.55 * (1 - (k + 1) / len(members))  # the costliest setting in full colour
+            colours[cell["label"]] = tuple(base + (1 - base) * lighten)
+    return colours
+
+
+def _title(model: dict[str, Any]) -> str:
+    return f"{model['name']} (n={model['info']['seq_length']})"
 
 
 def _figures(summary: dict[str, Any], suite: Suite, out_dir: Path) -> list[Path]:
@@ -271,40 +359,43 @@ def _figures(summary: dict[str, Any], suite: Suite, out_dir: Path) -> list[Path]
         return written
     folder = Path(out_dir) / suite.name
     # Amortized cost against N.
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
-    for ax, model in zip(axes[0], models, strict=True):
-        for cell in model["cells"]:
-            if cell.get("status") != "ok" or cell.get("per_sequence_seconds") is None:
-                continue
+    fig, axes = _panels(plt, len(models))
+    for ax, model in zip(axes, models, strict=True):
+        cells = [c for c in model["cells"] if c.get("status") == "ok" and c.get("per_sequence_seconds") is not None]
+        colours = _shades(cells)
+        for cell in sorted(cells, key=lambda c: (c["method"], c["label"])):
             style = "-" if cell["method"] in ("shap_zero", "exact") else "--"
-            ax.loglog(_CURVE, _total(cell, "seconds", _CURVE), style, label=cell["label"], lw=1.4)
-        ax.set_title(f"{model['name']} (n={model['info']['seq_length']})", fontsize=9)
+            ax.loglog(_CURVE, _total(cell, "seconds", _CURVE), style, color=colours[cell["label"]],
+                      label=cell["label"], lw=1.5)  # fmt: skip
+        ax.set_title(_title(model), fontsize=9)
         ax.set_xlabel("sequences explained, N")
+        ax.set_ylabel("total seconds")
         ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].set_ylabel("total seconds (one-time + N x per sequence)")
-    axes[0][-1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(fontsize=5, loc="upper left")
+    fig.suptitle("Amortized cost: one-time + N x per sequence (solid: SHAP zero / exact transform)", fontsize=10)
     fig.tight_layout()
     path = folder / "amortized_cost.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     written.append(path)
     # Accuracy against budget: model queries to explain 1,000 sequences.
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
-    for ax, model in zip(axes[0], models, strict=True):
+    fig, axes = _panels(plt, len(models))
+    for ax, model in zip(axes, models, strict=True):
         families: dict[str, list[tuple[float, float]]] = {}
         for cell in model["cells"]:
             if cell.get("status") != "ok" or not cell.get("accuracy"):
                 continue
             queries = float(_total(cell, "queries", 1_000))
-            families.setdefault(cell["method"], []).append((queries, cell["accuracy"]["nmse"]))
+            families.setdefault(cell["method"], []).append((queries, max(cell["accuracy"]["nmse"], NMSE_FLOOR)))
         for method, points in sorted(families.items()):
             points.sort()
-            ax.loglog(*zip(*points, strict=True), "o-", label=method, ms=4)
-        ax.set_title(f"{model['name']} (n={model['info']['seq_length']})", fontsize=9)
+            ax.loglog(*zip(*points, strict=True), "o-", label=method, ms=4, color=FAMILY_COLOURS.get(method))
+        ax.set_title(_title(model), fontsize=9)
         ax.set_xlabel("model queries to explain 1,000 sequences")
+        ax.set_ylabel(f"NMSE vs reference (floor {NMSE_FLOOR:g})")
         ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].set_ylabel("NMSE of SHAP values vs reference")
-    axes[0][-1].legend(fontsize=7)
+        ax.legend(fontsize=7)
+    fig.suptitle("Accuracy of SHAP values against budget", fontsize=10)
     fig.tight_layout()
     path = folder / "accuracy_vs_budget.png"
     fig.savefig(path, dpi=110)
@@ -319,13 +410,15 @@ def _figures(summary: dict[str, Any], suite: Suite, out_dir: Path) -> list[Path]
         rows = model.get("equal_accuracy") or []
         if rows:
             best = min(rows, key=lambda r: r["shap_zero_nmse"])
-            shown += [(best["shap_zero"], cells.get(best["shap_zero"])), (best["kernelshap"], cells.get(best["kernelshap"]))]
+            shown += [(best["shap_zero"], cells.get(best["shap_zero"]))]
+            shown += [(label, cells.get(label)) for label in best["kernelshap"][-1:]]
         shown = [(name, c) for name, c in shown if c is not None and "values" in c.get("arrays", {})]
         width = 0.8 / max(len(shown), 1)
         positions = np.arange(model["info"]["seq_length"])
         for k, (name, cell) in enumerate(shown):
-            ax.bar(positions + k * width, cell["arrays"]["values"][0], width=width, label=name)
-        ax.set_title(f"{model['name']}: SHAP values of the first explained sequence", fontsize=9)
+            colour = "black" if name == "reference" else FAMILY_COLOURS.get(cell.get("method"), None)
+            ax.bar(positions + k * width, cell["arrays"]["values"][0], width=width, label=name, color=colour)
+        ax.set_title(f"{_title(model)}: SHAP values of the first explained sequence", fontsize=9)
         ax.set_xticks(positions + 0.4 - width / 2, [str(p + 1) for p in positions], fontsize=6)
         ax.axhline(0, color="k", lw=0.5)
         ax.legend(fontsize=6, ncol=3)

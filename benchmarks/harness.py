@@ -191,29 +191,16 @@ def _sequences(model: model_zoo.BenchmarkModel, count: int, seed: int, stream: i
     return rng.integers(0, model.alphabet.q, size=(count, model.seq_length), dtype=np.uint8)
 
 
-def _dense_interactions(subsets: Any, values: np.ndarray, n: int, order: int) -> np.ndarray:
-    """Interaction values on every subset of size 1..order (sorted by size, then lexicographically).
+def _dense_interactions(source: Any, n: int) -> np.ndarray:
+    """Interaction values on every subset of size 1..INTERACTION_ORDER (by size, then lexicographically).
 
-    Parameters
-    ----------
-    subsets : sequence of tuple of int
-        The U subsets of ``values``' columns; any missing subset is 0.
-    values : ndarray of shape (N, U)
-
-    Returns
-    -------
-    ndarray of shape (N, sum_k C(n, k))
+    ``source`` is anything with ``subsets`` and ``values`` (N, U): shap_zero's results
+    list only the subsets that can be nonzero, shapiq's all of them; this puts both in
+    one layout, ndarray of shape (N, n + C(n, 2)).
     """
-    from itertools import combinations
+    from baselines.interactions import align, interaction_subsets
 
-    layout = [s for size in range(1, order + 1) for s in combinations(range(n), size)]
-    column = {s: i for i, s in enumerate(layout)}
-    dense = np.zeros((values.shape[0], len(layout)))
-    for j, subset in enumerate(subsets):
-        subset = tuple(int(i) for i in subset)
-        if subset in column:
-            dense[:, column[subset]] = values[:, j]
-    return dense
+    return align(source, interaction_subsets(n, INTERACTION_ORDER))
 
 
 class _Context:
@@ -264,7 +251,7 @@ def _reference(ctx: _Context) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             kind, queries = "exact, from the dense transform of all q^n sequences", ctx.q**ctx.n
         arrays["values"] = sz.shapley_values(sketch, ctx.X)
         interactions = sz.interaction_values(sketch, ctx.X_interactions, index=INTERACTION_INDEX, order=INTERACTION_ORDER)
-        arrays["interactions"] = _dense_interactions(interactions.subsets, interactions.values, ctx.n, INTERACTION_ORDER)
+        arrays["interactions"] = _dense_interactions(interactions, ctx.n)
         extra: dict[str, Any] = {}
     else:
         from baselines.montecarlo import MonteCarloSHAP
@@ -324,7 +311,7 @@ def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dic
     values = explainer.shap_values(ctx.X)
     per_sequence_seconds = _time_per_sequence(explainer.shap_values, ctx.X_timing)
     interactions = explainer.interactions(ctx.X_interactions, index=INTERACTION_INDEX, order=INTERACTION_ORDER)
-    dense = _dense_interactions(interactions.subsets, interactions.values, ctx.n, INTERACTION_ORDER)
+    dense = _dense_interactions(interactions, ctx.n)
     timing_rows = ctx.X_timing[:1000]
     interaction_seconds = _time_per_sequence(
         lambda X: explainer.interactions(X, index=INTERACTION_INDEX, order=INTERACTION_ORDER), timing_rows
@@ -428,7 +415,7 @@ def _run_shapiq(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[s
         ctx.function, ctx.X_interactions, seq_length=ctx.n, alphabet=ctx.model.alphabet,
         index=INTERACTION_INDEX, order=INTERACTION_ORDER, random_state=ctx.suite.seed,
     )
-    dense = _dense_interactions(result.subsets, result.values, ctx.n, INTERACTION_ORDER)
+    dense = _dense_interactions(result, ctx.n)
     count = ctx.X_interactions.shape[0]
     record = {
         "one_time_queries": 0,

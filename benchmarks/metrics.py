@@ -15,6 +15,7 @@ __all__ = [
     "accuracy",
     "amortized_cost",
     "break_even",
+    "cost_at_error",
     "nmse",
     "pearson",
     "sign_agreement",
@@ -107,3 +108,50 @@ def break_even(one_time_a: float, per_sequence_a: float, one_time_b: float, per_
     if per_sequence_a >= per_sequence_b:
         return math.inf
     return float(math.ceil((one_time_a - one_time_b) / (per_sequence_b - per_sequence_a)))
+
+
+def cost_at_error(costs: np.ndarray, errors: np.ndarray, target: float) -> tuple[float, str, tuple[int, int]]:
+    """The cost a method needs to reach an error, interpolated along its measured settings.
+
+    The settings' (cost, error) points are reduced to their Pareto frontier (each point
+    cheaper than every more accurate one), and the cost at ``target`` is interpolated
+    linearly in log(cost) against log(error) between the two frontier points around it.
+
+    Parameters
+    ----------
+    costs, errors : ndarray of shape (S,)
+        Positive cost and error of each setting.
+    target : float
+        The error to reach.
+
+    Returns
+    -------
+    cost : float
+        Interpolated cost; outside the measured range, the cost of the nearest end.
+    kind : str
+        ``"interpolated"``; ``"less accurate"`` when even the most accurate setting's
+        error is above ``target`` (its cost is returned); ``"more accurate"`` when even the
+        cheapest setting's error is below ``target`` (its cost is returned).
+    bracket : tuple of int
+        Indices (into the inputs) of the two settings interpolated between (equal at the ends).
+    """
+    costs = np.asarray(costs, dtype=np.float64)
+    errors = np.asarray(errors, dtype=np.float64)
+    if costs.shape != errors.shape or costs.ndim != 1 or costs.size == 0:
+        raise ValueError(f"costs and errors must be non-empty 1-D arrays of one length; got {costs.shape}, {errors.shape}")
+    order = np.lexsort((errors, costs))
+    frontier = []
+    for index in order:
+        if not frontier or errors[index] < errors[frontier[-1]]:
+            frontier.append(int(index))
+    cheapest, best = frontier[0], frontier[-1]
+    if errors[cheapest] <= target:
+        return float(costs[cheapest]), "more accurate", (cheapest, cheapest)
+    if errors[best] > target:
+        return float(costs[best]), "less accurate", (best, best)
+    for left, right in zip(frontier[:-1], frontier[1:], strict=True):
+        if errors[left] > target >= errors[right]:
+            position = (math.log(target) - math.log(errors[left])) / (math.log(errors[right]) - math.log(errors[left]))
+            log_cost = math.log(costs[left]) + position * (math.log(costs[right]) - math.log(costs[left]))
+            return float(math.exp(log_cost)), "interpolated", (left, right)
+    raise AssertionError("unreachable: the target lies between the frontier's ends")

@@ -27,6 +27,9 @@ TINY = Suite(
                 MethodSpec("kernelshap", {"nsamples": 64, "background_size": 5}),
                 MethodSpec("kernelshap", {"nsamples": 100, "background_size": 30}),
                 MethodSpec("kernelshap", {"nsamples": 64, "bogus_option": 1}),  # fails; the suite goes on
+                MethodSpec("shapiq", {"approximator": "KernelSHAPIQ", "budget": 64, "background_size": 5}),
+                MethodSpec("fastshap", {"n_train": 300, "validation_size": 50, "n_subsets": 8, "max_epochs": 2,
+                                        "n_empty": 500}),
             ),
         ),
     ),
@@ -40,13 +43,21 @@ def run_dir(tmp_path_factory):
     return out, run
 
 
+def _missing_optional() -> int:
+    import importlib.util
+
+    return sum(importlib.util.find_spec(module) is None for module in ("shapiq", "torch"))
+
+
 def _cells(out):
     return harness.load_cells(out, TINY.models[0])
 
 
 def test_every_cell_is_stored_with_its_cost(run_dir):
     out, run = run_dir
-    assert run["computed"] == 5 and run["failed"] == 1 and run["reused"] == 0
+    optional = 2 - _missing_optional()
+    assert run["computed"] == 5 + optional and run["failed"] == 1 and run["reused"] == 0
+    assert run["skipped"] == _missing_optional()
     cells = _cells(out)
     assert cells["exact"]["one_time_queries"] == 4**6
     kernel = cells["kernelshap-background_size5-nsamples64"]
@@ -71,6 +82,17 @@ def test_accuracy_is_measured_against_the_true_spectrum(run_dir):
     assert kernel["accuracy"]["pearson"] == pytest.approx(metrics.pearson(kernel["arrays"]["values"], truth))
     # Interactions of the exact sketch against the true k-SII pairs.
     assert cells["exact"]["interactions"]["accuracy"]["nmse"] < 1e-18
+    truth_pairs = sz.interaction_values(model.truth, X[: TINY.interaction_sequences], index="k-SII", order=2)
+    shapiq_cell = cells.get("shapiq-approximatorKernelSHAPIQ-background_size5-budget64")
+    if shapiq_cell is not None and shapiq_cell["status"] == "ok":
+        pairs = shapiq_cell["arrays"]["interactions"][:, 6:]  # columns after the 6 singletons
+        exact_pairs = cells["reference"]["arrays"]["interactions"][:, 6:]
+        np.testing.assert_allclose(exact_pairs[:, 0], truth_pairs.get((0, 1)), atol=1e-12)
+        assert shapiq_cell["interactions"]["accuracy"]["pearson"] == pytest.approx(metrics.pearson(pairs, exact_pairs))
+    fastshap_cell = cells.get(next((label for label in cells if label.startswith("fastshap")), ""), None)
+    if fastshap_cell is not None and fastshap_cell["status"] == "ok":
+        # One model query per explained sequence after training; training counted once.
+        assert fastshap_cell["per_sequence_queries"] == 1.0 and fastshap_cell["one_time_queries"] > 0
 
 
 def test_a_rerun_reuses_stored_cells_and_recomputes_missing_ones(run_dir):
@@ -80,7 +102,7 @@ def test_a_rerun_reuses_stored_cells_and_recomputes_missing_ones(run_dir):
     path.unlink()
     run = harness.run_suite(TINY, out, progress=False, log=lambda message: None)
     # The failed cell is retried, the deleted one recomputed, the rest reused.
-    assert run["computed"] == 1 and run["failed"] == 1 and run["reused"] == 4
+    assert run["computed"] == 1 and run["failed"] == 1 and run["reused"] == 4 + 2
     after = json.loads(path.read_text())
     assert after["accuracy"] == before["accuracy"]  # same seed, same values
 
@@ -98,14 +120,17 @@ def test_summary_tables_and_figures(run_dir, tmp_path):
     assert "| synthetic_sparse |" in text
     rows = summary["models"][0]["equal_accuracy"]
     cells = {c["label"]: c for c in summary["models"][0]["cells"]}
+    assert rows
     for row in rows:
-        zero, kernel = cells[row["shap_zero"]], cells[row["kernelshap"]]
-        expected = metrics.break_even(
-            zero["one_time_seconds"], zero["per_sequence_seconds"], 0.0, kernel["per_sequence_seconds"]
-        )
+        zero = cells[row["shap_zero"]]
+        kernel_cost = row["kernelshap_per_sequence_seconds"]
+        expected = metrics.break_even(zero["one_time_seconds"], zero["per_sequence_seconds"], 0.0, kernel_cost)
         assert row["break_even_seconds"] == expected
-        if not row["kernelshap_less_accurate"]:
-            assert kernel["accuracy"]["nmse"] <= zero["accuracy"]["nmse"]
+        bracket = [cells[label]["per_sequence_seconds"] for label in row["kernelshap"]]
+        assert min(bracket) * (1 - 1e-12) <= kernel_cost <= max(bracket) * (1 + 1e-12)
+        if row["match"] == "interpolated":
+            errors = [cells[label]["accuracy"]["nmse"] for label in row["kernelshap"]]
+            assert min(errors) <= zero["accuracy"]["nmse"] <= max(errors)
 
 
 def test_unknown_model_is_refused(tmp_path):

@@ -50,3 +50,25 @@ def test_break_even_is_the_first_n_where_a_is_cheaper():
 def test_shape_mismatch_is_refused():
     with pytest.raises(ValueError, match="same shape"):
         metrics.nmse(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_cost_at_error_interpolates_on_the_frontier():
+    costs = np.array([1.0, 10.0, 100.0, 5.0])
+    errors = np.array([0.5, 0.05, 0.005, 0.6])  # the last setting is dominated (dearer and worse than the first)
+    # At a measured point: its cost.
+    cost, kind, bracket = metrics.cost_at_error(costs, errors, 0.05)
+    assert kind == "interpolated" and cost == pytest.approx(10.0) and set(bracket) <= {0, 1, 2}
+    # Halfway in log(error) between settings 1 and 2: halfway in log(cost), sqrt(10 * 100).
+    cost, kind, bracket = metrics.cost_at_error(costs, errors, math.sqrt(0.05 * 0.005))
+    assert kind == "interpolated" and bracket == (1, 2) and cost == pytest.approx(math.sqrt(1000.0))
+    # Outside the measured range: the nearest end, labelled.
+    assert metrics.cost_at_error(costs, errors, 1e-4) == (100.0, "less accurate", (2, 2))
+    assert metrics.cost_at_error(costs, errors, 0.9) == (1.0, "more accurate", (0, 0))
+
+
+def test_cost_at_error_is_monotone_in_the_target(rng):
+    costs = np.sort(rng.uniform(1, 1000, 6))
+    errors = np.sort(rng.uniform(0.001, 1, 6))[::-1]
+    targets = np.geomspace(errors.min(), errors.max(), 50)
+    found = [metrics.cost_at_error(costs, errors, t)[0] for t in targets]
+    assert np.all(np.diff(found) <= 1e-9)  # a looser target never costs more
