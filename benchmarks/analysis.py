@@ -274,6 +274,37 @@ def interaction_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fastshap_table(summary: dict[str, Any]) -> str:
+    """FastSHAP's training cost to reach a Pearson correlation, next to SHAP zero's sketch."""
+    lines = [
+        "| model | FastSHAP training (total) | to Pearson 0.9 | to Pearson 0.95 | final Pearson / NMSE | "
+        "SHAP zero (most accurate setting): one-time, Pearson / NMSE |",
+        "|---|---|---|---|---|---|",
+    ]
+    for model in summary["models"]:
+        cells = [c for c in model.get("cells", []) if c.get("status") == "ok"]
+        zeros = [c for c in cells if c["method"] == "shap_zero" and c.get("accuracy")]
+        for cell in (c for c in cells if c["method"] == "fastshap"):
+            reach = [cell["extra"].get(f"to_pearson_{t}") for t in (0.9, 0.95)]
+            reach_text = [
+                "not reached" if r is None else f"{r['queries']:,} queries, {_fmt_seconds(r['seconds'])}" for r in reach
+            ]
+            accuracy = cell.get("accuracy") or {}
+            zero_text = "-"
+            if zeros:
+                best = min(zeros, key=lambda c: c["accuracy"]["nmse"])
+                zero_text = (
+                    f"{best['one_time_queries']:,} queries, {_fmt_seconds(best['one_time_seconds'])}; "
+                    f"{_fmt(best['accuracy']['pearson'])} / {_fmt_nmse(best['accuracy']['nmse'])}"
+                )
+            lines.append(
+                f"| {model['name']} | {cell['one_time_queries']:,} queries, {_fmt_seconds(cell['one_time_seconds'])} "
+                f"({cell['extra'].get('epochs')} epochs) | {reach_text[0]} | {reach_text[1]} | "
+                f"{_fmt(accuracy.get('pearson'))} / {_fmt_nmse(accuracy.get('nmse'))} | {zero_text} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def cells_table(summary: dict[str, Any]) -> str:
     """Every cell: cost and accuracy against the reference."""
     lines = [
@@ -474,7 +505,9 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
     )
     block = (
         f"{provenance}\n\nSHAP values ({suite.n_explain} uniform random sequences per model):\n\n{headline}\n"
-        f"Pairwise k-SII interactions ({suite.interaction_sequences} sequences), against shapiq:\n\n{interactions}"
+        f"Pairwise k-SII interactions ({suite.interaction_sequences} sequences), against shapiq:\n\n{interactions}\n"
+        f"FastSHAP's training, with its accuracy tracked against the reference after every epoch:\n\n"
+        f"{fastshap_table(summary)}"
     )
     (folder / "summary.md").write_text(f"{block}\nEvery cell:\n\n{cells_table(summary)}")
     _figures(summary, suite, out_dir)

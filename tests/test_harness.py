@@ -136,3 +136,14 @@ def test_summary_tables_and_figures(run_dir, tmp_path):
 def test_unknown_model_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not in suite"):
         harness.run_suite(TINY, tmp_path, models=["nope"], progress=False)
+
+
+def test_command_line_report_on_an_empty_results_folder(tmp_path, capsys):
+    from benchmarks.__main__ import main
+
+    assert main(["report", "--suite", "quick", "--out", str(tmp_path), "--no-docs"]) == 0
+    summary = json.loads((tmp_path / "quick" / "summary.json").read_text())
+    assert summary["suite"] == "quick" and summary["models"] == []
+    assert "Regenerate with `python -m benchmarks run --suite quick`" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["run", "--suite", "nope"])
