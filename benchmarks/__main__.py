@@ -12,8 +12,8 @@ setting, written as soon as it is done, so an interrupted run resumes; shared by
 suites, so the full suite reuses the quick suite's cells) and ``<suite>/``:
 ``summary.json``, ``summary.md``, ``last_run.json`` (machine, versions, run time) and
 the figures ``amortized_cost.png``, ``accuracy_vs_budget.png`` and
-``example_explanations.png``. ``run`` and ``report`` of the quick suite also replace
-the results table in README.md and docs/benchmarks.md.
+``example_explanations.png``. ``run`` and ``report`` also replace the suite's results
+block in README.md (quick suite) and docs/benchmarks.md (both suites).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from benchmarks.harness import run_suite
 from benchmarks.suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Files whose harness-table block shows the quick suite's results.
-DOCS = (ROOT / "README.md", ROOT / "docs" / "benchmarks.md")
+#: Files with a results block of each suite (``<!-- harness-table:<suite>:start -->``).
+DOCS = {"quick": (ROOT / "README.md", ROOT / "docs" / "benchmarks.md"), "full": (ROOT / "docs" / "benchmarks.md",)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--no-docs", action="store_true", help="do not update README.md and docs/benchmarks.md")
         if name == "run":
             command.add_argument("--models", nargs="+", help="only these models of the suite")
-            command.add_argument("--methods", nargs="+", help="only these methods (e.g. shap_zero kernelshap)")
+            command.add_argument("--methods", nargs="+", help="only these methods (e.g. shap_zero kernelshap; 'reference' for the reference values)")
             command.add_argument("--fresh", action="store_true", help="recompute cells that are already stored")
             command.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             f"suite {suite.name}: {run['computed']} cells computed, {run['reused']} reused, "
             f"{run['skipped']} skipped, {run['failed']} failed in {run['seconds']:.0f} s"
         )
-    docs = [] if args.no_docs or suite.name != "quick" else list(DOCS)
+    docs = [] if args.no_docs else list(DOCS.get(suite.name, ()))
     write_outputs(suite, args.out, docs=docs)
     folder = args.out / suite.name
     print((folder / "summary.md").read_text())

@@ -32,8 +32,9 @@ __all__ = ["N_GRID", "summarise_suite", "write_outputs"]
 #: Numbers of explained sequences at which amortized costs are reported.
 N_GRID = (1, 10, 100, 1_000, 10_000, 100_000)
 _CURVE = np.unique(np.round(np.logspace(0, 5, 51)).astype(np.int64))
-TABLE_START = "<!-- harness-table:start -->"
-TABLE_END = "<!-- harness-table:end -->"
+def table_markers(suite_name: str) -> tuple[str, str]:
+    """The comments around a suite's results block in a Markdown file."""
+    return f"<!-- harness-table:{suite_name}:start -->", f"<!-- harness-table:{suite_name}:end -->"
 
 
 def _ok(cell: dict[str, Any]) -> bool:
@@ -308,13 +309,14 @@ def fastshap_table(summary: dict[str, Any]) -> str:
 def cells_table(summary: dict[str, Any]) -> str:
     """Every cell: cost and accuracy against the reference."""
     lines = [
-        "| model | method | one-time queries | one-time | queries / seq | time / seq | Pearson | NMSE | top-3 | sign |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| model | method | one-time queries | one-time | queries / seq | time / seq | Pearson | NMSE | top-3 | sign | "
+        "sketch R^2 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for model in summary["models"]:
         for cell in model.get("cells", []):
             if cell.get("status") != "ok":
-                lines.append(f"| {model['name']} | {cell['label']} | {cell.get('status')}: {cell.get('reason', '')} |||||||")
+                lines.append(f"| {model['name']} | {cell['label']} | {cell.get('status')}: {cell.get('reason', '')} ||||||||")
                 continue
             acc = cell.get("accuracy") or {}
             if cell.get("per_sequence_seconds") is None:  # interaction-only methods
@@ -327,7 +329,8 @@ def cells_table(summary: dict[str, Any]) -> str:
             lines.append(
                 f"| {model['name']} | {method} | {cell['one_time_queries']:,} | {_fmt_seconds(cell['one_time_seconds'])} | "
                 f"{per_q:,.1f} | {_fmt_seconds(per_s)} | {_fmt(acc.get('pearson'))} | {_fmt_nmse(acc.get('nmse'))} | "
-                f"{_fmt(acc.get('top3_recall'))} | {_fmt(acc.get('sign_agreement'))} |"
+                f"{_fmt(acc.get('top3_recall'))} | {_fmt(acc.get('sign_agreement'))} | "
+                f"{_fmt((cell.get('extra') or {}).get('held_out_r2'))} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -476,8 +479,8 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
     out_dir : Path
         Root of the results (``results/harness``).
     docs : list of Path, optional
-        Markdown files whose text between ``<!-- harness-table:start -->`` and
-        ``<!-- harness-table:end -->`` is replaced by the headline tables.
+        Markdown files whose text between ``<!-- harness-table:<suite>:start -->`` and
+        ``<!-- harness-table:<suite>:end -->`` is replaced by the headline tables.
 
     Returns
     -------
@@ -512,14 +515,14 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
     (folder / "summary.md").write_text(f"{block}\nEvery cell:\n\n{cells_table(summary)}")
     _figures(summary, suite, out_dir)
     for doc in docs or []:
-        _replace_block(Path(doc), block)
+        _replace_block(Path(doc), block, *table_markers(suite.name))
     return summary
 
 
-def _replace_block(path: Path, block: str) -> None:
+def _replace_block(path: Path, block: str, start: str, end: str) -> None:
     text = path.read_text()
-    if TABLE_START not in text or TABLE_END not in text:
-        raise ValueError(f"{path} has no {TABLE_START} ... {TABLE_END} block to update")
-    head, rest = text.split(TABLE_START, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    path.write_text(f"{head}{TABLE_START}\n{block}{TABLE_END}{tail}")
+    if start not in text or end not in text:
+        raise ValueError(f"{path} has no {start} ... {end} block to update")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{block}{end}{tail}")

@@ -573,7 +573,10 @@ def run_suite(
             bar.set_postfix_str(label)
             path = cell_path(out_dir, spec, label)
             config_hash = _config_hash(suite, spec, label, method_spec.settings)
-            stored = None if fresh else _read_cell(path, config_hash)
+            # --fresh with a method filter recomputes those methods; the reference they are
+            # scored against is kept unless "reference" is one of them.
+            refresh = fresh and (label != "reference" or methods is None or "reference" in methods)
+            stored = None if refresh else _read_cell(path, config_hash)
             if stored is not None and stored.get("status") in ("ok", "skipped"):
                 counts["reused"] += 1
                 if label == "reference":

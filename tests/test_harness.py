@@ -107,10 +107,23 @@ def test_a_rerun_reuses_stored_cells_and_recomputes_missing_ones(run_dir):
     assert after["accuracy"] == before["accuracy"]  # same seed, same values
 
 
+def test_fresh_with_a_method_filter_recomputes_only_those_methods(run_dir):
+    out, _ = run_dir
+    reference = harness.cell_path(out, TINY.models[0], "reference")
+    kernel = harness.cell_path(out, TINY.models[0], "kernelshap-background_size30-nsamples100")
+    exact = harness.cell_path(out, TINY.models[0], "exact")
+    before = {path: path.stat().st_mtime_ns for path in (reference, kernel, exact)}
+    run = harness.run_suite(TINY, out, methods=["kernelshap"], fresh=True, progress=False, log=lambda m: None)
+    assert run["reused"] == 1  # the reference, kept
+    assert reference.stat().st_mtime_ns == before[reference] and exact.stat().st_mtime_ns == before[exact]
+    assert kernel.stat().st_mtime_ns > before[kernel]
+
+
 def test_summary_tables_and_figures(run_dir, tmp_path):
     out, _ = run_dir
     doc = tmp_path / "doc.md"
-    doc.write_text(f"intro\n{analysis.TABLE_START}\nold\n{analysis.TABLE_END}\noutro\n")
+    start, end = analysis.table_markers("tiny")
+    doc.write_text(f"intro\n{start}\nold\n{end}\noutro\n")
     summary = analysis.write_outputs(TINY, out, docs=[doc])
     folder = out / "tiny"
     for name in ("summary.json", "summary.md", "amortized_cost.png", "accuracy_vs_budget.png", "example_explanations.png"):
