@@ -96,6 +96,28 @@ def test_unique_rows(rng):
     assert empty.shape == (0, 4) and empty_inverse.shape == (0,)
 
 
+def test_points_equal_the_block_formula_serial_and_parallel():
+    # The numba kernel against M_c l + d_p (mod q) in NumPy, block by block; the second
+    # design is large enough to run the parallel kernel.
+    for n, q, b, repeats in ((7, 3, 2, 2), (16, 4, 5, 3)):
+        design = draw_design(n, q, b, n_groups=3, n_repeats=repeats, random_state=1)
+        points = design.points().reshape(3, design.n_delays, q**b, n)
+        for c in range(3):
+            for p in range(design.n_delays):
+                np.testing.assert_array_equal(points[c, p], design.block(c, p))
+
+
+def test_unique_rows_by_hashing_and_by_sorting_agree(rng):
+    # Narrow rows are hashed as packed integers; wide ones (n log2 q >= 63) are sorted.
+    for q, n in ((4, 20), (20, 20), (2, 70)):
+        points = rng.integers(0, q, size=(3000, n)).astype(np.uint8)
+        points[1000:2000] = points[rng.integers(0, 1000, size=1000)]  # many repeats
+        unique, inverse = unique_rows(points)
+        np.testing.assert_array_equal(unique[inverse], points)
+        first_seen = list(dict.fromkeys(tuple(row) for row in points.tolist()))
+        assert [tuple(row) for row in unique.tolist()] == first_seen
+
+
 def test_identity_delays_repeat_points_across_groups():
     """l = 0 gives the delay point itself in every group: de-duplication must catch it."""
     design = draw_design(12, 4, 3, random_state=0)

@@ -26,6 +26,7 @@ Nothing here is random: the result depends only on the samples and the design.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -194,11 +195,13 @@ def _self_conjugate(freqs: np.ndarray, q: int) -> np.ndarray:
     return ((2 * freqs) % q == 0).all(axis=1)
 
 
+@functools.lru_cache(maxsize=256)
 def _threshold_factor(dof: int, n_tests: int) -> float:
     """Quantile of chi2(2 dof) / (2 dof) that pure noise exceeds with probability FALSE_ALARM / n_tests."""
     return float(chi2.isf(FALSE_ALARM / max(n_tests, 1), 2 * dof) / (2 * dof))
 
 
+@functools.lru_cache(maxsize=256)  # scipy.stats calls cost ~0.1 ms each; the arguments repeat
 def _quantile_factor(dof: int, level: float) -> float:
     """The ``level`` quantile of chi2(2 dof) / (2 dof): bin energy per entry over nu, for pure noise."""
     return float(chi2.ppf(level, 2 * dof) / (2 * dof))

@@ -21,6 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from shap_zero._kernels.design import (
+    design_points,
+    design_points_serial,
+    first_appearance_unique,
+    pack_rows,
+    rank_mod_prime,
+)
+from shap_zero._kernels.dispatch import choose
 from shap_zero._validation import check_int, check_random_state
 from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
 
@@ -48,28 +56,6 @@ def _prime_factors(q: int) -> list[int]:
     return factors
 
 
-def _rank_mod_prime(matrix: np.ndarray, p: int) -> int:
-    """Rank of an integer matrix over GF(p), by Gaussian elimination."""
-    work = np.array(matrix, dtype=np.int64) % p
-    rows, cols = work.shape
-    rank = 0
-    for col in range(cols):
-        pivot_rows = np.flatnonzero(work[rank:, col]) + rank
-        if len(pivot_rows) == 0:
-            continue
-        pivot = pivot_rows[0]
-        work[[rank, pivot]] = work[[pivot, rank]]
-        inverse = pow(int(work[rank, col]), -1, p)
-        work[rank] = (work[rank] * inverse) % p
-        others = np.flatnonzero(work[:, col])
-        others = others[others != rank]
-        work[others] = (work[others] - np.outer(work[others, col], work[rank])) % p
-        rank += 1
-        if rank == rows:
-            break
-    return rank
-
-
 def is_full_rank(matrix: np.ndarray, q: int) -> bool:
     """Whether ``l -> M l mod q`` is injective on Z_q^b for M of shape (n, b).
 
@@ -77,7 +63,8 @@ def is_full_rank(matrix: np.ndarray, q: int) -> bool:
     factor of q. Then ``M^T`` maps Z_q^n onto Z_q^b and no bin is structurally empty.
     """
     matrix = np.asarray(matrix)
-    return all(_rank_mod_prime(matrix, p) == matrix.shape[1] for p in _prime_factors(q))
+    matrix = np.ascontiguousarray(matrix, dtype=np.int64)
+    return all(rank_mod_prime(matrix, p) == matrix.shape[1] for p in _prime_factors(q))
 
 
 def _prime_powers(q: int) -> list[tuple[int, int]]:
@@ -149,14 +136,16 @@ def unique_rows(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if points.shape[0] == 0:
         return points.copy(), np.zeros(0, dtype=np.int64)
     n = points.shape[1]
-    if n * math.log2(max(int(points.max()) + 1, 2)) < 63:
-        # Rows as integers in base (max + 1): sorting uint64 is several times faster than bytes.
-        base = np.uint64(int(points.max()) + 1)
-        keys = np.zeros(points.shape[0], dtype=np.uint64)
-        for column in range(n):
-            keys = keys * base + points[:, column]
-    else:
-        keys = points.view(np.dtype((np.void, n))).reshape(-1)
+    base = max(int(points.max()) + 1, 2)
+    if n * math.log2(base) < 63 and points.shape[0] < 2**31:  # the hash table holds int32 ids
+        # Rows as integers in base (max + 1), de-duplicated by hashing: O(M), no sort.
+        keys = np.empty(points.shape[0], dtype=np.uint64)
+        pack_rows(points, base, keys)
+        first = np.empty(points.shape[0], dtype=np.int64)
+        inverse = np.empty(points.shape[0], dtype=np.int64)
+        count = first_appearance_unique(keys, first, inverse)
+        return points[first[:count]], inverse
+    keys = points.view(np.dtype((np.void, n))).reshape(-1)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     # Renumber the distinct rows by first appearance so the query order is stable.
     order = np.argsort(first, kind="stable")
@@ -283,12 +272,11 @@ class SubsamplingDesign:
         Row ``(c * P + p) * q^b + index(l)`` is ``M_c l + d_p``.
         """
         b = self._check_b(b)
-        lattice = self.lattice(b)
         out = np.empty((self.n_groups, self.n_delays, self.q**b, self.n), dtype=np.uint8)
-        for c in range(self.n_groups):
-            base = lattice @ self.matrices[c].astype(np.int64).T  # (q^b, n)
-            for p in range(self.n_delays):
-                out[c, p] = (base + self.delays[p]) % self.q
+        matrices = np.ascontiguousarray(self.matrices, dtype=np.int64)
+        delays = np.ascontiguousarray(self.delays, dtype=np.int64)
+        kernel = choose(design_points, design_points_serial, out.size)
+        kernel(matrices, delays, self.q, b, out)
         return out.reshape(-1, self.n)
 
     def _check_b(self, b: int | None) -> int:
