@@ -534,6 +534,7 @@ def run_suite(
     if unknown:
         raise ValueError(f"models {unknown} are not in suite {suite.name!r}; it has {[m.name for m in suite.models]}")
     counts = {"computed": 0, "reused": 0, "skipped": 0, "failed": 0}
+    commit = machine_info()["git_commit"]  # stored in every cell: cells of one table may come from several runs
     _warm_up()
     for spec in selected:
         ok, reason = model_zoo.model_available(spec.name)
@@ -588,6 +589,8 @@ def run_suite(
                 "settings": method_spec.settings,
                 "config_hash": config_hash,
                 "seed": suite.seed,
+                "git_commit": commit,
+                "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             }
             arrays: dict[str, np.ndarray] = {}
             available, reason = (True, "") if label == "reference" else _method_available(method_spec.method)
