@@ -495,6 +495,12 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
     summary["run"] = json.loads(last_run_path.read_text()) if last_run_path.exists() else {"machine": machine_info()}
     compute = sum(m.get("compute_seconds", 0.0) for m in summary["models"])
     summary["compute_seconds"] = compute
+    commits: dict[str, int] = {}
+    for model in summary["models"]:
+        for cell in [*model.get("cells", []), *([model["reference"]] if model.get("reference") else [])]:
+            key = cell.get("git_commit") or "not recorded"
+            commits[key] = commits.get(key, 0) + 1
+    summary["cell_commits"] = commits
     (folder / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     headline = headline_table(summary)
     interactions = interaction_table(summary)
@@ -503,7 +509,8 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
     provenance = (
         f"Suite `{suite.name}`, run {machine['date']} on {machine['cpu']} ({machine['logical_cpus']} logical CPUs), "
         f"commit {machine.get('git_commit')}; computing all its cells took {compute:,.0f} s "
-        f"(the last invocation {run.get('seconds', float('nan')):,.0f} s). "
+        f"(the last invocation {run.get('seconds', float('nan')):,.0f} s); cells by the commit that computed "
+        f"them: {', '.join(f'{key} ({count})' for key, count in sorted(commits.items()))}. "
         f"Regenerate with `python -m benchmarks run --suite {suite.name}`."
     )
     block = (
