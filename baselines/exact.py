@@ -16,7 +16,7 @@ from shap_zero.exact import (
 )
 from shap_zero.exceptions import InvalidParameterError
 
-__all__ = ["ExactSHAP"]
+__all__ = ["ExactSHAP", "enumerated_background"]
 
 
 class ExactSHAP(Baseline):
@@ -60,13 +60,7 @@ class ExactSHAP(Baseline):
                 f"seq_length must be at most MAX_ORACLE_N = {MAX_ORACLE_N} for ExactSHAP, which sweeps "
                 f"all 2**n subsets; got seq_length={n}"
             )
-        if isinstance(self.background, str):
-            weights, probs = uniform_background(n, q)
-            size = None
-        else:
-            codes = check_codes(self.background, "background", n, q)
-            weights, probs = sequence_set_background(codes, q)
-            size = int(codes.shape[0])
+        weights, probs, size = enumerated_background(self.background, n, q)
         values = np.empty(X.shape, dtype=np.float64)
         base = np.empty(X.shape[0], dtype=np.float64)
         for k, x in enumerate(X):
@@ -75,3 +69,28 @@ class ExactSHAP(Baseline):
             base[k] = game[0]
         params = {"background": "uniform" if size is None else "set", "background_size": size}
         return values, base, params
+
+
+def enumerated_background(background: Any, n: int, q: int) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """The background of an enumerating baseline as :func:`shap_zero.exact.value_function` takes it.
+
+    Parameters
+    ----------
+    background : "uniform" or ndarray of shape (B, n), integer
+        From :func:`~baselines._protocol.check_background_option`.
+    n, q : int
+        Sequence length and alphabet size.
+
+    Returns
+    -------
+    weights, probs : ndarray
+        The mixture weights and per-position symbol probabilities.
+    size : int or None
+        B for a set of sequences, None for the uniform background.
+    """
+    if isinstance(background, str):
+        weights, probs = uniform_background(n, q)
+        return weights, probs, None
+    codes = check_codes(background, "background", n, q)
+    weights, probs = sequence_set_background(codes, q)
+    return weights, probs, int(codes.shape[0])

@@ -42,14 +42,13 @@ from baselines._protocol import (
     check_background_option,
     check_codes,
 )
+from baselines.exact import enumerated_background
 from shap_zero import Alphabet
 from shap_zero.exact import (
     MAX_DENSE_SIZE,
     MAX_ORACLE_N,
     interaction_index_from_game,
-    sequence_set_background,
     shapley_values_from_game,
-    uniform_background,
     value_function,
 )
 from shap_zero.exceptions import InvalidParameterError
@@ -572,13 +571,7 @@ class ExactInteractions(InteractionBaseline):
             values = align(interactions, interaction_subsets(n, order))
             params = {"method": "transform", "background": "uniform", "fit_queries": q**n, "amortized": True}
             return values, interactions.base_values, params
-        if isinstance(self.background, str):
-            weights, probs = uniform_background(n, q)
-            size = None
-        else:
-            codes = check_codes(self.background, "background", n, q)
-            weights, probs = sequence_set_background(codes, q)
-            size = int(codes.shape[0])
+        weights, probs, size = enumerated_background(self.background, n, q)
         n_subsets = sum(math.comb(n, k) for k in range(1, order + 1))
         values = np.empty((X.shape[0], n_subsets), dtype=np.float64)
         base = np.empty(X.shape[0], dtype=np.float64)

@@ -15,6 +15,7 @@ import shap_zero as sz
 from baselines import Baseline, BaselineResult, CountingModel, ExactSHAP, KernelSHAP, PermutationSHAP
 from shap_zero.exact import MAX_ORACLE_N, all_sequences
 from shap_zero.exceptions import InvalidParameterError
+from tests._counting import RowCounter
 
 Q = 4
 
@@ -35,17 +36,6 @@ def _model(n: int, seed: int, pairwise_only: bool = False):
         )
 
     return model
-
-
-class _Rows:
-    """An independent row counter, wrapped around the model by the test."""
-
-    def __init__(self, model):
-        self.model, self.rows = model, 0
-
-    def __call__(self, codes):
-        self.rows += len(codes)
-        return self.model(codes)
 
 
 @pytest.fixture
@@ -109,11 +99,11 @@ def test_exact_matches_zero_explainer_under_a_background_set(problem, rng):
 
 def test_exact_counts_its_queries(problem, rng):
     n, model, X = problem
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(ExactSHAP(), rows, X, n)
     assert result.n_model_queries == rows.rows == len(X) * (Q + 1) ** n
     background = rng.integers(0, Q, size=(3, n))
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(ExactSHAP(background=background), rows, X, n)
     assert result.n_model_queries == rows.rows == len(X) * len(background) * 2**n
 
@@ -188,11 +178,11 @@ def test_efficiency(problem, baseline, tolerance):
 
 def test_sampling_baselines_report_their_query_counts(problem):
     n, model, X = problem
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(KernelSHAP(nsamples=16, background_size=10), rows, X, n)
     # 10 background rows for the base value, then f(x) and 16 coalitions x 10 rows each.
     assert result.n_model_queries == rows.rows == 10 + len(X) * (1 + 16 * 10)
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(PermutationSHAP(max_evals=55, background_size=10), rows, X, n)
     assert result.n_model_queries == rows.rows > 0
 

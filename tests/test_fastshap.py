@@ -33,6 +33,7 @@ from baselines.fastshap import (
 )
 from shap_zero.exact import all_sequences, shapley_values_from_game, uniform_background, value_function
 from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
+from tests._counting import RowCounter
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,17 +49,6 @@ SMALL = {
     "validation_size": 20,
     "progress": False,
 }
-
-
-class _Rows:
-    """An independent row counter, wrapped around the model by the test."""
-
-    def __init__(self, model):
-        self.model, self.rows = model, 0
-
-    def __call__(self, codes):
-        self.rows += len(codes)
-        return self.model(codes)
 
 
 def _toy_model(n: int, q: int, seed: int):
@@ -279,7 +269,7 @@ def test_pairwise_model_is_learned(seed):
 
 def test_fit_and_explain_count_their_queries(rng):
     n, q = 6, 4
-    model = _Rows(_toy_model(n, q, int(rng.integers(1 << 30))))
+    model = RowCounter(_toy_model(n, q, int(rng.integers(1 << 30))))
     s = SMALL
     fastshap = FastSHAP(**s).fit(model, seq_length=n, alphabet=q, random_state=1)
     report = fastshap.fit_report_
@@ -299,7 +289,7 @@ def test_fit_and_explain_count_their_queries(rng):
 
 def test_background_draws_and_a_background_set_change_the_cost(rng):
     n, q = 5, 3
-    model = _Rows(_toy_model(n, q, int(rng.integers(1 << 30))))
+    model = RowCounter(_toy_model(n, q, int(rng.integers(1 << 30))))
     background = rng.integers(0, q, size=(17, n))
     s = {**SMALL, "n_background": 3, "background": background}
     report = FastSHAP(**s).fit(model, seq_length=n, alphabet=q, random_state=0).fit_report_
@@ -311,7 +301,7 @@ def test_background_draws_and_a_background_set_change_the_cost(rng):
 
 def test_explain_without_fit_pays_for_training(rng):
     n, q = 6, 4
-    model = _Rows(_toy_model(n, q, int(rng.integers(1 << 30))))
+    model = RowCounter(_toy_model(n, q, int(rng.integers(1 << 30))))
     X = rng.integers(0, q, size=(5, n))
     fastshap = FastSHAP(**SMALL)
     result = fastshap.explain(model, X, seq_length=n, alphabet=q, random_state=3)
@@ -326,7 +316,7 @@ def test_explain_without_fit_pays_for_training(rng):
 
 def test_the_query_budget_is_never_exceeded(rng):
     n, q = 6, 4
-    model = _Rows(_toy_model(n, q, int(rng.integers(1 << 30))))
+    model = RowCounter(_toy_model(n, q, int(rng.integers(1 << 30))))
     s = {**SMALL, "max_epochs": 50}
     setup = s["n_empty"] + s["n_train"] + s["validation_size"] * (1 + s["n_subsets"])
     per_epoch = s["n_train"] * s["n_subsets"]
@@ -356,7 +346,7 @@ def test_a_background_set_of_all_sequences_gives_the_exact_base_value(rng):
 def test_monitoring_is_reported_apart_and_queries_to_reach(rng):
     n, q = 6, 4
     sketch = sz.random_sparse_sketch(n, q, 8, max_degree=1, random_state=int(rng.integers(1 << 30)))
-    model = _Rows(sketch)
+    model = RowCounter(sketch)
     X_val = rng.integers(0, q, size=(40, n))
     phi_val = sz.shapley_values(sketch, X_val)
     fastshap = FastSHAP(**{**SMALL, "max_epochs": 5}).fit(
@@ -480,7 +470,7 @@ def test_bad_fit_and_explain_arguments_are_named(rng):
 
 def test_user_training_sequences_hold_out_the_validation_set(rng):
     n, q = 6, 4
-    model = _Rows(_toy_model(n, q, 0))
+    model = RowCounter(_toy_model(n, q, 0))
     X_train = rng.integers(0, q, size=(150, n))
     s = SMALL
     report = FastSHAP(**s).fit(model, seq_length=n, alphabet=q, X_train=X_train, random_state=0).fit_report_

@@ -25,22 +25,12 @@ from baselines import (
 from baselines.interactions import INDEX_NAMES, interaction_subsets
 from shap_zero.exact import MAX_ORACLE_N, all_sequences
 from shap_zero.exceptions import InvalidParameterError
+from tests._counting import RowCounter
 
 pytest.importorskip("shapiq", reason="shapiq (test extra) provides the estimators and the index oracle")
 
 ORDERS = {index: ([1] if index == "SV" else [1, 2, 3]) for index in INDEX_NAMES}
 INDEX_ORDERS = [(index, order) for index in INDEX_NAMES for order in ORDERS[index]]
-
-
-class _Rows:
-    """An independent row counter, wrapped around the model by the test."""
-
-    def __init__(self, model):
-        self.model, self.rows = model, 0
-
-    def __call__(self, codes):
-        self.rows += len(codes)
-        return self.model(codes)
 
 
 def _problem(seed: int, key: int, n: int, q: int, n_terms: int = 12, max_degree: int | None = None, N: int = 2):
@@ -160,16 +150,16 @@ def test_a_dummy_position_gets_zero_interactions(method, seed):
 def test_exact_counts_its_queries(seed):
     n, q = 5, 3
     model, X, rng = _problem(seed, 6, n, q, N=3)
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(ExactInteractions(), rows, X, n, q, "k-SII", 2)
     assert result.n_model_queries == rows.rows == len(X) * (q + 1) ** n
     background = rng.integers(0, q, size=(4, n))
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(ExactInteractions(background=background), rows, X, n, q, "FSII", 2)
     assert result.n_model_queries == rows.rows == len(X) * len(background) * 2**n
     # The dense transform costs q^n once, however many sequences are explained.
     for N in (1, 3):
-        rows = _Rows(model)
+        rows = RowCounter(model)
         result = _explain(ExactInteractions("transform"), rows, X[:N], n, q, "SII", 2)
         assert result.n_model_queries == rows.rows == q**n
         assert result.params["fit_queries"] == q**n and result.params["amortized"] is True
@@ -250,7 +240,7 @@ def test_sampling_estimators_use_the_budget_they_are_given(approximator, seed):
     model, X, _ = _problem(seed, 8, n, q, N=3)
     index = "FSII" if approximator == "RegressionFSII" else "k-SII"
     for budget in (40, 100):  # below and above 2**n = 64: shapiq stops at every coalition
-        rows = _Rows(model)
+        rows = RowCounter(model)
         baseline = ShapiqInteractions(approximator, budget, background_size=B)
         result = _explain(baseline, rows, X, n, q, index, 2, random_state=seed)
         coalitions = min(budget, 2**n)
@@ -293,7 +283,7 @@ def test_shapiq_interactions_refuses_bad_settings():
         ShapiqInteractions("SHAPIQ", budget=1)
     with pytest.raises(InvalidParameterError, match="background must be 'uniform'"):
         ShapiqInteractions("SHAPIQ", background="data")
-    calls = _Rows(model)
+    calls = RowCounter(model)
     for approximator in ("SPEX", "ProxySPEX"):
         with pytest.raises(InvalidParameterError, match=f"'k-SII' is refused for {approximator}.*aggregated twice"):
             _explain(ShapiqInteractions(approximator), calls, X, 8, 4, "k-SII", 2)
@@ -326,7 +316,7 @@ def test_spex_recovers_a_sparse_game_and_counts_its_queries(seed):
     baseline = ShapiqInteractions("SPEX", budget=512, background=background)
     for index in ("SV", "FSII", "STII", "Moebius"):
         order = None if index == "SV" else 2
-        rows = _Rows(model)
+        rows = RowCounter(model)
         result = _explain(baseline, rows, X, n, q, index, order, random_state=seed)
         exact = _explain(ExactInteractions(background=background), model, X, n, q, index, order)
         scale = np.abs(exact.values).max()
@@ -355,7 +345,7 @@ def test_proxyspex_approximates_quietly_and_deterministically(seed, capfd):
     model, X, rng = _problem(seed, 13, n, q, max_degree=3, N=1)
     background = rng.integers(0, q, size=(B, n))
     baseline = ShapiqInteractions("ProxySPEX", budget=2**n, background=background)
-    rows = _Rows(model)
+    rows = RowCounter(model)
     result = _explain(baseline, rows, X, n, q, "FSII", 2, random_state=seed)
     exact = _explain(ExactInteractions(background=background), model, X, n, q, "FSII", 2)
     assert np.corrcoef(result.values.ravel(), exact.values.ravel())[0, 1] > 0.8
