@@ -457,3 +457,12 @@ def test_decode_rejects_bad_arguments(seed):
         decode(samples, design, peel_fraction=1.5)
     with pytest.raises(InvalidParameterError, match="samples: expected"):
         nested_samples(samples[:-1], design, 1)
+
+
+def test_noise_quantile_equals_numpys(rng):
+    from shap_zero.sketch.decoder import _linear_quantile
+
+    for size in (1, 2, 3, 10, 384, 1001):
+        values = rng.exponential(size=size)
+        for level in (0.0, 0.25, 0.5, 0.9, 1.0):
+            assert _linear_quantile(values, level) == pytest.approx(float(np.quantile(values, level)), rel=1e-15, abs=1e-15)

@@ -60,23 +60,26 @@ design_points_serial = serial_twin(design_points)
 
 
 @numba.njit(cache=True, nogil=True)
-def pack_rows(points: np.ndarray, base: int, keys: np.ndarray) -> None:
-    """Each row as one integer in base ``base`` (needs n * log2(base) < 64).
+def pack_rows(points: np.ndarray, bits: int, keys: np.ndarray) -> None:
+    """Each row as one integer, ``bits`` bits per entry (needs n * bits <= 64).
+
+    Shifts instead of multiplications by the base: a shift-or chain has a one-cycle
+    dependency, a multiply-add chain three or four.
 
     Parameters
     ----------
     points : ndarray of shape (M, n), uint8
-    base : int
-        Larger than every entry.
+        Entries below ``2**bits``.
+    bits : int
     keys : ndarray of shape (M,), uint64
         Written.
     """
     m, n = points.shape
-    radix = np.uint64(base)
+    shift = np.uint64(bits)
     for r in range(m):
         key = np.uint64(0)
         for i in range(n):
-            key = key * radix + np.uint64(points[r, i])
+            key = (key << shift) | np.uint64(points[r, i])
         keys[r] = key
 
 

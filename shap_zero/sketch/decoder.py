@@ -207,6 +207,19 @@ def _quantile_factor(dof: int, level: float) -> float:
     return float(chi2.ppf(level, 2 * dof) / (2 * dof))
 
 
+def _linear_quantile(values: np.ndarray, level: float) -> float:
+    """``np.quantile(values, level)`` (linear interpolation) by partial sorting.
+
+    The same number as NumPy's, without its per-call overhead (about 0.1 ms), which
+    counted on small designs where the noise floor is re-estimated every round.
+    """
+    position = (values.size - 1) * level
+    low = int(math.floor(position))
+    high = min(low + 1, values.size - 1)
+    parted = np.partition(values, (low, high))
+    return float(parted[low] + (parted[high] - parted[low]) * (position - low))
+
+
 class _Peeler:
     """Mutable decoding state over the transforms of one output."""
 
@@ -257,7 +270,7 @@ class _Peeler:
         """Noise energy per transform entry from the median bin energy of the residual."""
         n_delays = self.residual.shape[2]
         energies = self.residual_energies() / n_delays
-        level = float(np.quantile(energies, NOISE_QUANTILE))
+        level = _linear_quantile(energies, NOISE_QUANTILE)
         return max(level / _quantile_factor(n_delays, NOISE_QUANTILE), self.entry_floor)
 
     # ------------------------------------------------------------------ peeling

@@ -136,11 +136,11 @@ def unique_rows(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if points.shape[0] == 0:
         return points.copy(), np.zeros(0, dtype=np.int64)
     n = points.shape[1]
-    base = max(int(points.max()) + 1, 2)
-    if n * math.log2(base) < 63 and points.shape[0] < 2**31:  # the hash table holds int32 ids
-        # Rows as integers in base (max + 1), de-duplicated by hashing: O(M), no sort.
+    bits = max(int(points.max()), 1).bit_length()
+    if n * bits <= 64 and points.shape[0] < 2**31:  # the hash table holds int32 ids
+        # Rows packed into integers, de-duplicated by hashing: O(M), no sort.
         keys = np.empty(points.shape[0], dtype=np.uint64)
-        pack_rows(points, base, keys)
+        pack_rows(points, bits, keys)
         first = np.empty(points.shape[0], dtype=np.int64)
         inverse = np.empty(points.shape[0], dtype=np.int64)
         count = first_appearance_unique(keys, first, inverse)
