@@ -229,8 +229,14 @@ def test_conjugate_bins_negate_every_digit():
     np.testing.assert_array_equal(digits[conj], (-digits) % q)
 
 
+@pytest.mark.parametrize("dense", [True, False])
 @pytest.mark.parametrize("hermitian", [True, False])
-def test_bin_domain_refit_equals_least_squares_on_all_samples(hermitian, seed):
+def test_bin_domain_refit_equals_least_squares_on_all_samples(hermitian, dense, seed, monkeypatch):
+    import shap_zero.sketch.decoder as decoder_module
+
+    # Small supports are solved through dense normal equations, large ones with sparse
+    # matrices; both paths against least squares on the samples themselves.
+    monkeypatch.setattr(decoder_module, "DENSE_REFIT_MAX_COLUMNS", 10_000 if dense else 0)
     q, n, b = 4, 7, 3
     rng = np.random.default_rng(seed)
     design = draw_design(n, q, b, n_repeats=2, random_state=seed)

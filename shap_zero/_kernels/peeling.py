@@ -291,3 +291,49 @@ classify_bins_serial = serial_twin(classify_bins)
 group_fits_serial = serial_twin(group_fits)
 bin_energies_serial = serial_twin(bin_energies)
 bins_of_terms_serial = serial_twin(bins_of_terms)
+
+
+@numba.njit(cache=True, nogil=True)
+def refit_normal_equations(
+    landing: np.ndarray, atoms: np.ndarray, bins: np.ndarray, gram: np.ndarray, rhs: np.ndarray
+) -> None:
+    """Normal equations of the least-squares refit of a fixed support, in the bin domain.
+
+    Column a (a frequency) contributes ``atoms[a, p]`` to delay p of bin ``landing[a, c]``
+    of every group c, so ``gram[a, b] = sum over groups where a and b share a bin of
+    sum_p conj(atoms[a, p]) atoms[b, p]`` and ``rhs[a] = sum_c sum_p conj(atoms[a, p])
+    bins[c, landing[a, c], p]``.
+
+    Parameters
+    ----------
+    landing : ndarray of shape (S, C), int64
+        Bin of every column in every group.
+    atoms : ndarray of shape (S, P), complex128
+        ``omega^<k_a, d_p>``.
+    bins : ndarray of shape (C, J, P), complex128
+        The aliased transforms.
+    gram : ndarray of shape (S, S), complex128
+        Written.
+    rhs : ndarray of shape (S,), complex128
+        Written.
+    """
+    n_columns, n_groups = landing.shape
+    n_delays = atoms.shape[1]
+    gram[:, :] = 0.0
+    rhs[:] = 0.0
+    for group in range(n_groups):
+        for a in range(n_columns):
+            bin_a = landing[a, group]
+            total = 0.0j
+            for p in range(n_delays):
+                total += np.conj(atoms[a, p]) * bins[group, bin_a, p]
+            rhs[a] += total
+            for b in range(a, n_columns):
+                if landing[b, group] != bin_a:
+                    continue
+                total = 0.0j
+                for p in range(n_delays):
+                    total += np.conj(atoms[a, p]) * atoms[b, p]
+                gram[a, b] += total
+                if b != a:
+                    gram[b, a] += np.conj(total)

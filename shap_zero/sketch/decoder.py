@@ -50,6 +50,7 @@ from shap_zero._kernels.peeling import (
     classify_bins_serial,
     group_fits,
     group_fits_serial,
+    refit_normal_equations,
     subtract_terms,
 )
 from shap_zero._validation import check_int
@@ -205,6 +206,11 @@ def _threshold_factor(dof: int, n_tests: int) -> float:
 def _quantile_factor(dof: int, level: float) -> float:
     """The ``level`` quantile of chi2(2 dof) / (2 dof): bin energy per entry over nu, for pure noise."""
     return float(chi2.ppf(level, 2 * dof) / (2 * dof))
+
+
+#: Largest number of refit columns (frequencies, both members of a pair) solved through
+#: dense normal equations; larger supports use sparse matrices (a dense solve is O(S^3)).
+DENSE_REFIT_MAX_COLUMNS = 512
 
 
 def _linear_quantile(values: np.ndarray, level: float) -> float:
@@ -462,6 +468,7 @@ def refit_coefficients(
     if n_terms == 0:
         return np.zeros(0, dtype=np.complex128)
     n_groups, n_bins, n_delays = transforms.shape
+    partners = self_conj = None
     if hermitian:
         self_conj = _self_conjugate(freqs, q)
         partners = np.flatnonzero(~self_conj)
@@ -472,10 +479,19 @@ def refit_coefficients(
     n_columns = columns.shape[0]
     landing = np.empty((n_columns, n_groups), dtype=np.int64)
     choose(bins_of_terms, bins_of_terms_serial, landing.size * matrices.shape[1])(columns, matrices, q, landing)
-    flat = landing + np.arange(n_groups)[None, :] * n_bins  # (S', C) global bin ids
-    occupied, block = np.unique(flat.reshape(-1), return_inverse=True)
     roots = np.exp(2j * np.pi * np.arange(q) / q)
     atoms = roots[(columns @ delays.T) % q]  # (S', P): omega^<k, d_p>
+    ridge = 1e-14 * n_groups * n_delays
+    if n_columns <= DENSE_REFIT_MAX_COLUMNS:
+        # Small supports: the normal equations straight from the bins, solved densely
+        # (scipy.sparse's constructors cost more than the solve here).
+        gram = np.empty((n_columns, n_columns), dtype=np.complex128)
+        rhs = np.empty(n_columns, dtype=np.complex128)
+        refit_normal_equations(landing, np.ascontiguousarray(atoms), np.ascontiguousarray(transforms), gram, rhs)
+        gram[np.diag_indices(n_columns)] += ridge
+        return _hermitian_coefficients(np.linalg.solve(gram, rhs), n_terms, hermitian, partners, self_conj)
+    flat = landing + np.arange(n_groups)[None, :] * n_bins  # (S', C) global bin ids
+    occupied, block = np.unique(flat.reshape(-1), return_inverse=True)
     rows = (block.reshape(n_columns, n_groups)[:, :, None] * n_delays + np.arange(n_delays)).reshape(-1)
     cols = np.repeat(np.arange(n_columns), n_groups * n_delays)
     data = np.broadcast_to(atoms[:, None, :], (n_columns, n_groups, n_delays)).reshape(-1)
@@ -487,8 +503,15 @@ def refit_coefficients(
     gram = (adjoint @ design_matrix).tocsc()
     # Columns of distinct frequencies are never equal (the identity delays pin k down), a
     # ridge at round-off level only guards against near-duplicates.
-    gram = gram + scipy.sparse.identity(n_columns, format="csc") * (1e-14 * n_groups * n_delays)
+    gram = gram + scipy.sparse.identity(n_columns, format="csc") * ridge
     solution = np.atleast_1d(scipy.sparse.linalg.spsolve(gram, adjoint @ target))
+    return _hermitian_coefficients(solution, n_terms, hermitian, partners, self_conj)
+
+
+def _hermitian_coefficients(
+    solution: np.ndarray, n_terms: int, hermitian: bool, partners: np.ndarray | None, self_conj: np.ndarray | None
+) -> np.ndarray:
+    """The refit's coefficients of the support from the solution over its columns."""
     if not hermitian:
         return solution.astype(np.complex128)
     coefs = solution[:n_terms].astype(np.complex128)
