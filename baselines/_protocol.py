@@ -267,6 +267,17 @@ class SampledBackgroundBaseline(Baseline):
         kind = "uniform" if isinstance(self.background, str) else f"array{self.background.shape}"
         return {"background_size": self.background_size, "background": kind}
 
+    def _draw(self, random_state: RandomState, n: int, q: int) -> tuple[np.ndarray, int]:
+        """The background data set of a run and the seed for shap's global RNG (drawn first).
+
+        Returns
+        -------
+        background : ndarray of shape (B, n), uint8
+        shap_seed : int
+        """
+        rng, shap_seed = seeds(random_state)
+        return sampled_background(self.background, self.background_size, n, q, rng), shap_seed
+
     def _run_params(self, background: np.ndarray, random_state: RandomState, shap_seed: int) -> dict[str, Any]:
         """What a run used: background kind and size and the seeds."""
         return {

@@ -16,8 +16,6 @@ from baselines._protocol import (
     SampledBackgroundBaseline,
     _check_int,
     global_numpy_rng,
-    sampled_background,
-    seeds,
 )
 
 __all__ = ["KernelSHAP"]
@@ -70,8 +68,7 @@ class KernelSHAP(SampledBackgroundBaseline):
     def _explain(
         self, model: CountingModel, X: np.ndarray, n: int, q: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        rng, shap_seed = seeds(random_state)
-        background = sampled_background(self.background, self.background_size, n, q, rng)
+        background, shap_seed = self._draw(random_state, n, q)
         with global_numpy_rng(shap_seed), _quiet_shap_logger():
             explainer = shap.KernelExplainer(model, background)
             values = explainer.shap_values(X, nsamples=self.nsamples, l1_reg=False, silent=True)

@@ -13,8 +13,6 @@ from baselines._protocol import (
     SampledBackgroundBaseline,
     _check_int,
     global_numpy_rng,
-    sampled_background,
-    seeds,
 )
 from shap_zero.exceptions import InvalidParameterError
 
@@ -75,8 +73,7 @@ class PermutationSHAP(SampledBackgroundBaseline):
                 f"max_evals must be at least 2n + 1 = {2 * n + 1} (one permutation at n={n}); "
                 f"got {self.max_evals}"
             )
-        rng, shap_seed = seeds(random_state)
-        background = sampled_background(self.background, self.background_size, n, q, rng)
+        background, shap_seed = self._draw(random_state, n, q)
         with global_numpy_rng(shap_seed):
             masker = shap.maskers.Independent(background, max_samples=len(background))
             explainer = shap.PermutationExplainer(model, masker, seed=shap_seed)

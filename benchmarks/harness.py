@@ -356,7 +356,6 @@ def _run_sampling_baseline(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, A
     rows = []
     values = np.empty(ctx.X.shape)
     seconds = 0.0
-    queries = 0
     iterator = tqdm(range(ctx.X.shape[0]), desc=f"  {spec.label}", leave=False, disable=not ctx.progress)
     for i in iterator:  # one sequence per call, so the bar moves and a sequence's cost is its own
         result = baseline.explain(
@@ -365,12 +364,11 @@ def _run_sampling_baseline(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, A
         )
         values[i] = result.values[0]
         seconds += result.seconds
-        queries += result.n_model_queries
         rows.append(result.n_model_queries)
     record = {
         "one_time_queries": 0,
         "one_time_seconds": 0.0,
-        "per_sequence_queries": queries / ctx.X.shape[0],
+        "per_sequence_queries": sum(rows) / ctx.X.shape[0],
         "per_sequence_seconds": seconds / ctx.X.shape[0],
         "accuracy": ctx.shap_accuracy(values),
         "extra": {"queries_per_sequence_min": int(min(rows)), "queries_per_sequence_max": int(max(rows))},
