@@ -132,7 +132,7 @@ class ZeroExplainer(shap.Explainer):
     **sketch_options
         Passed to :class:`~shap_zero.QSFT`: ``b``, ``n_groups``, ``n_repeats``,
         ``noise_sd``, ``max_degree``, ``refit``, ``hermitian``, ``peel_fraction``,
-        ``n_validation``, ``batch_size``, ``executor``, ``checkpoint``.
+        ``complete_degree``, ``n_validation``, ``batch_size``, ``executor``, ``checkpoint``.
 
     Attributes
     ----------

@@ -336,3 +336,16 @@ def test_with_alphabet_keeps_the_function(rng):
     np.testing.assert_allclose(attached.predict(codes), bare.predict(codes), atol=1e-12)
     np.testing.assert_allclose(attached.predict(DNA.decode(codes)), bare.predict(codes), atol=1e-12)
     assert attached.metadata == bare.metadata
+
+
+@pytest.mark.parametrize(("n", "q"), [(6, 4), (30, 4), (40, 4), (10, 20), (16, 20), (5, 2)])
+def test_sorted_unique_rows_equal_numpys(n, q):
+    from shap_zero.fourier import _sorted_unique_rows
+
+    rng = np.random.default_rng(n * q)
+    rows = rng.integers(0, q, size=(300, n))
+    rows = np.concatenate([rows, rows[::3]])  # duplicates
+    unique, inverse = _sorted_unique_rows(rows, q)
+    expected, expected_inverse = np.unique(rows, axis=0, return_inverse=True)
+    np.testing.assert_array_equal(unique, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.reshape(-1))

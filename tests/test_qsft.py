@@ -26,8 +26,11 @@ from shap_zero.exceptions import (
 )
 from shap_zero.sketch import QSFT, decode
 from shap_zero.sketch.decoder import (
+    MAX_COMPLETION_COLUMNS,
     _conjugate_bins,
     aliased_transforms,
+    count_low_degree,
+    low_degree_frequencies,
     nested_samples,
     refit_coefficients,
 )
@@ -154,6 +157,88 @@ def test_strong_terms_over_a_dense_tail_are_all_found(seed):
     found = {row.tobytes() for row in qsft.sketch_.frequencies}
     assert {row.tobytes() for row in strong.frequencies} <= found
     assert qsft.report_.outputs[0].r2 > 0.94
+
+
+# ------------------------------------------------------------ low-degree completion
+def _additive_sketch(n: int, seed: int, magnitudes: tuple[float, float]) -> sz.FourierSketch:
+    """Every first-order frequency with a random magnitude in ``magnitudes``: an additive model."""
+    rng = np.random.default_rng(seed)
+    freqs = low_degree_frequencies(n, 4, 1)
+    coefs = rng.uniform(*magnitudes, len(freqs)) * np.exp(2j * np.pi * rng.uniform(size=len(freqs)))
+    real = (freqs == 2).any(axis=1)  # 2 = -2 (mod 4): a real coefficient
+    coefs[real] = coefs[real].real
+    return sz.FourierSketch(freqs, coefs, 4, spectrum="half")
+
+
+def _hashed_noise(X: np.ndarray, seed: int) -> np.ndarray:
+    """White noise (uniform, variance 1) that is a fixed function of the sequence, so that
+    two fits of the same model see the same outputs."""
+    weights = np.random.default_rng(seed).integers(1, 2**62, size=X.shape[1], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.bitwise_xor.reduce((X.astype(np.uint64) + np.uint64(1)) * weights * np.uint64(0x9E3779B97F4A7C15), axis=1)
+        for _ in range(3):  # splitmix64 finaliser rounds
+            h ^= h >> np.uint64(31)
+            h *= np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(29)
+    return np.sqrt(12.0) * (((h >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53 - 0.5)
+
+
+@pytest.mark.parametrize(("n", "magnitudes", "seed"), [(20, (0.02, 0.3), 1), (24, (0.05, 0.5), 2)])
+def test_completion_adds_true_first_order_terms_that_peeling_missed(n, magnitudes, seed):
+    # Weak additive effects in noise of standard deviation 1: peeling misses some; the
+    # completion adds true ones only, and the first-order coefficients get closer.
+    truth = _additive_sketch(n, seed, magnitudes)
+
+    def model(X):
+        return truth.predict(X) + _hashed_noise(X, seed)
+
+    def first_order_error(sketch):
+        found = {row.tobytes(): c for row, c in zip(sketch.frequencies, sketch.coefficients) if row.any()}
+        true = {row.tobytes(): c for row, c in zip(truth.frequencies, truth.coefficients)}
+        return sum(abs(true.get(key, 0) - found.get(key, 0)) ** 2 for key in set(true) | set(found))
+
+    peeled = QSFT(b=4, random_state=seed, n_validation=0, complete_degree=0).fit(model, seq_length=n, alphabet=4)
+    completed = QSFT(b=4, random_state=seed, n_validation=0).fit(model, seq_length=n, alphabet=4)
+    assert completed.decode_results_[0].n_completed >= 1
+    before = {row.tobytes() for row in peeled.sketch_.frequencies}
+    added = {row.tobytes() for row in completed.sketch_.frequencies} - before
+    assert added and added <= {row.tobytes() for row in truth.frequencies}
+    assert first_order_error(completed.sketch_) < 0.8 * first_order_error(peeled.sketch_)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_completion_adds_nothing_to_pure_noise(seed):
+    rng = np.random.default_rng(seed)
+
+    def noise(X):
+        return 3.0 + rng.standard_normal(X.shape[0])
+
+    qsft = QSFT(b=4, n_repeats=3, random_state=seed, n_validation=0).fit(noise, seq_length=16, alphabet=4)
+    assert qsft.decode_results_[0].n_completed == 0
+
+
+def test_completion_is_off_for_complete_degree_zero_and_capped_by_max_degree():
+    truth = _additive_sketch(20, 1, (0.02, 0.3))
+
+    def model(X):
+        return truth.predict(X) + _hashed_noise(X, 1)
+
+    for options in ({"complete_degree": 0}, {"max_degree": 0}):
+        qsft = QSFT(b=4, random_state=1, n_validation=0, **options).fit(model, seq_length=20, alphabet=4)
+        assert qsft.decode_results_[0].n_completed == 0
+
+
+@pytest.mark.parametrize(("n", "q", "degree"), [(5, 4, 2), (4, 3, 3), (5, 2, 2), (3, 5, 3), (4, 4, 0)])
+def test_low_degree_frequencies_match_an_enumeration_of_all_frequencies(n, q, degree):
+    every = np.indices((q,) * n).reshape(n, -1).T
+    wanted = every[((every > 0).sum(axis=1) >= 1) & ((every > 0).sum(axis=1) <= degree)]
+    found = low_degree_frequencies(n, q, degree, hermitian=False)
+    assert {r.tobytes() for r in found.astype(np.int64)} == {r.tobytes() for r in wanted.astype(np.int64)}
+    assert len(found) == len(wanted) == count_low_degree(n, q, degree)
+    half = low_degree_frequencies(n, q, degree)
+    pairs = {frozenset([r.tobytes(), ((-r) % q).tobytes()]) for r in wanted.astype(np.int64)}
+    assert len(half) == len(pairs)
+    assert {frozenset([r.tobytes(), ((-r) % q).tobytes()]) for r in half} == pairs
 
 
 # ---------------------------------------------------------------- fast-path twins
@@ -402,6 +487,7 @@ def _model(X):
         ({"batch_size": 0}, "batch_size"),
         ({"n_groups": 0}, "n_groups"),
         ({"refit": "yes"}, "refit: expected True or False"),
+        ({"complete_degree": -1}, "complete_degree: expected an integer >= 0"),
         ({"checkpoint": "x.ckpt"}, "needs an integer random_state"),
     ],
 )
@@ -421,6 +507,12 @@ def test_bad_options_name_the_argument(options, match):
 def test_bad_fit_arguments(kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
         QSFT(b=2).fit(_model, **kwargs)
+
+
+def test_too_many_completion_candidates_names_the_count_and_the_limit():
+    assert count_low_degree(40, 4, 2) > MAX_COMPLETION_COLUMNS
+    with pytest.raises(InvalidParameterError, match=r"complete_degree: 2 gives 7,140 candidate frequencies.*4,096.*1 gives 120"):
+        QSFT(b=2, complete_degree=2).fit(_model, seq_length=40, alphabet=4)
 
 
 def test_a_model_that_is_not_callable():

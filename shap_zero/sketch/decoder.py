@@ -27,6 +27,7 @@ Nothing here is random: the result depends only on the samples and the design.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ __all__ = [
     "nested_samples",
     "decode",
     "refit_coefficients",
+    "low_degree_frequencies",
+    "count_low_degree",
+    "check_complete_degree",
 ]
 
 logger = logging.getLogger(__name__)
@@ -80,6 +84,13 @@ FALSE_ALARM = 1e-2
 AGREEMENT = 0.5
 #: An estimated noise floor must fall by at least this factor to start another pass.
 FLOOR_DECREASE = 0.8
+#: Largest number of unknowns (candidate frequencies, k and -k counted apart) that the
+#: low-degree completion tests jointly; it inverts their dense Gram matrix.
+MAX_COMPLETION_COLUMNS = 4096
+#: Completion runs only when the residual's mean bin energy is at most this multiple of
+#: its median (pure noise: about 1; ViennaRNA and Rule Set 3 tails: 1.1 to 1.55; a few
+#: missed strong terms in an overloaded design: 2.6 and far above).
+DIFFUSE_RATIO = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +112,8 @@ class DecodeResult:
         Peeling passes (each followed by a refit when enabled).
     n_rounds : int
         Peeling rounds over all passes.
+    n_completed : int
+        Terms added by the low-degree completion after peeling (see :func:`decode`).
     history : list of dict
         Per pass: ``noise_sd``, ``new_terms``, ``rounds`` and ``residual_energy`` (the
         fraction of the transforms' energy left unexplained after the pass).
@@ -112,6 +125,7 @@ class DecodeResult:
     noise_sd: float
     n_passes: int
     n_rounds: int
+    n_completed: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -208,6 +222,11 @@ def _quantile_factor(dof: int, level: float) -> float:
     return float(chi2.ppf(level, 2 * dof) / (2 * dof))
 
 
+@functools.lru_cache(maxsize=256)
+def _chi2_isf(level: float, dof: int) -> float:
+    return float(chi2.isf(level, dof))
+
+
 #: Largest number of refit columns (frequencies, both members of a pair) solved through
 #: dense normal equations; larger supports use sparse matrices (a dense solve is O(S^3)).
 DENSE_REFIT_MAX_COLUMNS = 512
@@ -224,6 +243,51 @@ def _linear_quantile(values: np.ndarray, level: float) -> float:
     high = min(low + 1, values.size - 1)
     parted = np.partition(values, (low, high))
     return float(parted[low] + (parted[high] - parted[low]) * (position - low))
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """Frequencies tested by the completion, with their least-squares columns.
+
+    ``freqs`` (K, n) int64; ``self_conj`` (K,) bool; ``partners`` the indices of the
+    frequencies that have a conjugate column (with Hermitian pairing, else None);
+    ``landing`` (K', C) and ``atoms`` (K', P) of the columns: ``freqs`` then -k for
+    every partner.
+    """
+
+    freqs: np.ndarray
+    self_conj: np.ndarray
+    partners: np.ndarray | None
+    landing: np.ndarray
+    atoms: np.ndarray
+
+    @classmethod
+    def build(cls, freqs: np.ndarray, matrices: np.ndarray, delays: np.ndarray, q: int, hermitian: bool) -> _Candidates:
+        columns, partners, _ = _refit_columns(freqs, q, hermitian)
+        landing, atoms = _landing_and_atoms(columns, matrices, delays, q)
+        return cls(np.ascontiguousarray(freqs), _self_conjugate(freqs, q), partners, landing, atoms)
+
+    @property
+    def n_freqs(self) -> int:
+        return self.freqs.shape[0]
+
+    @property
+    def n_columns(self) -> int:
+        return self.landing.shape[0]
+
+    def subset(self, keep: np.ndarray) -> _Candidates:
+        """The candidates where ``keep`` (K,) is True, columns in the same order."""
+        if self.partners is None:
+            return _Candidates(
+                np.ascontiguousarray(self.freqs[keep]), self.self_conj[keep], None,
+                np.ascontiguousarray(self.landing[keep]), np.ascontiguousarray(self.atoms[keep]),
+            )  # fmt: skip
+        columns = np.concatenate([keep, keep[self.partners]])
+        self_conj = self.self_conj[keep]
+        return _Candidates(
+            np.ascontiguousarray(self.freqs[keep]), self_conj, np.flatnonzero(~self_conj),
+            np.ascontiguousarray(self.landing[columns]), np.ascontiguousarray(self.atoms[columns]),
+        )  # fmt: skip
 
 
 class _Peeler:
@@ -280,14 +344,19 @@ class _Peeler:
         return max(level / _quantile_factor(n_delays, NOISE_QUANTILE), self.entry_floor)
 
     # ------------------------------------------------------------------ peeling
-    def peel(self, entry_noise: float, max_rounds: int) -> tuple[int, int]:
-        """Peel until no bin is a singleton; returns (new terms, rounds)."""
+    def peel(self, entry_noise: float, max_rounds: int) -> tuple[int, int, int]:
+        """Peel until no bin is a singleton.
+
+        Returns (new terms, rounds, peeled), where ``peeled`` also counts corrections
+        to terms already in the support.
+        """
         n_delays = self.residual.shape[2]
         n_tests = self.test_bins.size
         zero_threshold = n_delays * entry_noise * _threshold_factor(n_delays, n_tests)
         singleton_threshold = (n_delays - 1) * entry_noise * _threshold_factor(max(n_delays - 1, 1), n_tests)
         to_test = self.test_bins
         new_terms = 0
+        peeled = 0
         rounds = 0
         touched = np.zeros(self.residual.shape[0] * self.n_bins, dtype=np.bool_)
         while to_test.size and rounds < max_rounds:
@@ -316,12 +385,13 @@ class _Peeler:
                 self.conj_bin, self.hermitian, touched,
             )  # fmt: skip
             new_terms += self._register(freqs, coefs)
+            peeled += freqs.shape[0]
             changed = np.flatnonzero(touched)
             if self.hermitian:
                 j = changed % self.n_bins
                 changed = changed - j + np.minimum(j, self.conj_bin[j])
             to_test = np.union1d(changed, to_test[singles[pending]])
-        return new_terms, rounds
+        return new_terms, rounds, peeled
 
     def _confirm(
         self,
@@ -414,6 +484,105 @@ class _Peeler:
             self.coefs = np.concatenate([coefs_now, np.array(new_values, dtype=np.complex128)])
         return len(new_rows)
 
+    # --------------------------------------------------------------- completion
+    def residual_is_diffuse(self) -> bool:
+        """Whether the residual is spread over the bins like noise or a dense tail.
+
+        The mean bin energy must be within DIFFUSE_RATIO of the median. A few missed
+        strong terms (a design too small for the spectrum) leave most bins empty and
+        the mean far above the median; completion would then mistake their energy for
+        low-degree terms.
+        """
+        energies = self.residual_energies()
+        return bool(energies.mean() <= DIFFUSE_RATIO * np.median(energies))
+
+    def complete(self, candidates: _Candidates, refit: bool) -> int:
+        """Add the candidate frequencies that are significant against the residual.
+
+        The candidates not yet in the support are fitted jointly, by least squares, to
+        the residual of every group (estimates x_k). Their uncertainty is that of a
+        whole bin, not of one transform entry: the delays barely tell a low-degree
+        frequency from the low-degree terms of the tail that share its bins, so the P
+        entries of a bin count as one measurement, and the variance of x_k is taken as
+        ``V_k = nu * P * (G^-1)_kk``, with G the candidates' Gram matrix and nu the
+        residual energy per entry. A candidate is accepted when
+
+        - ``2 |x_k|^2 / V_k`` exceeds the chi-square(2) quantile at level
+          ``FALSE_ALARM / (number of candidates)`` (``|x_k|^2 / V_k`` and chi-square(1)
+          for a real, self-conjugate k), and
+        - every group agrees: its own estimate, x_k plus the projection on k of what
+          the joint fit leaves in k's bin, is within ``|x_k|`` of x_k. A missed term of
+          higher degree that shares a bin with k in one group fails this.
+
+        Parameters
+        ----------
+        candidates : _Candidates
+            With Hermitian pairing, one frequency of each pair {k, -k}.
+        refit : bool
+            Refit the whole support after adding the accepted terms.
+
+        Returns
+        -------
+        int
+            Terms added.
+        """
+        fresh = np.fromiter(
+            (row.tobytes() not in self.index for row in candidates.freqs), dtype=np.bool_, count=candidates.n_freqs
+        )
+        if not fresh.any():
+            return 0
+        candidates = candidates.subset(fresh)
+        n_candidates, partners, self_conj = candidates.n_freqs, candidates.partners, candidates.self_conj
+        n_groups, _, n_delays = self.residual.shape
+        gram = np.empty((candidates.n_columns,) * 2, dtype=np.complex128)
+        rhs = np.empty(candidates.n_columns, dtype=np.complex128)
+        refit_normal_equations(candidates.landing, candidates.atoms, self.residual, gram, rhs)
+        gram[np.diag_indices_from(gram)] += 1e-10 * n_groups * n_delays  # separates nothing, guards a singular G
+        # NumPy's LAPACK, not SciPy's: a second OpenBLAS thread pool fights NumPy's
+        # and numba's for the cores and costs milliseconds per call.
+        solution = np.linalg.solve(gram, rhs)
+        estimates = _hermitian_coefficients(solution, n_candidates, self.hermitian, partners, self_conj)
+        support_columns = self.freqs.shape[0] + (int((~_self_conjugate(self.freqs, self.q)).sum()) if self.hermitian else 0)
+        entry_noise = float(np.vdot(self.residual, self.residual).real) / max(self.residual.size - support_columns, 1)
+        entry_noise = max(entry_noise, self.entry_floor)
+        real = candidates.self_conj
+        level = FALSE_ALARM / n_candidates
+        threshold = np.where(real, _chi2_isf(level, 1), _chi2_isf(level, 2))
+        scaled = np.where(real, 1.0, 2.0) * np.abs(estimates) ** 2 / (entry_noise * n_delays)
+        # (G^-1)_kk >= 1 / G_kk: the statistic is at most scaled * G_kk, often decisive
+        # without inverting G.
+        if not np.any(scaled * np.real(np.diag(gram))[:n_candidates] > threshold):
+            return 0
+        statistic = scaled / np.real(np.diag(np.linalg.inv(gram)))[:n_candidates]
+        # Each group's own estimate, x_k plus the projection of what the joint fit left
+        # in that group's bin, must agree with x_k: a missed term of higher degree that
+        # shares a bin with k in one group would otherwise pass for k.
+        after_fit = self.residual.copy()
+        touched = np.zeros(n_groups * self.n_bins, dtype=np.bool_)
+        subtract_terms(
+            after_fit, candidates.freqs, estimates, self.matrices, self.offsets, self.roots,
+            self.conj_bin, self.hermitian, touched,
+        )  # fmt: skip
+        deviations = np.empty((n_candidates, n_groups), dtype=np.complex128)
+        unused = np.empty((n_candidates, n_groups), dtype=np.float64)
+        fit = choose(group_fits, group_fits_serial, n_candidates * n_groups * n_delays)
+        fit(after_fit, candidates.freqs, self.matrices, self.offsets, self.roots, deviations, unused, unused.copy())
+        agree = (np.abs(deviations) <= np.abs(estimates)[:, None]).all(axis=1)
+        accepted = np.flatnonzero((statistic > threshold) & agree)
+        if accepted.size == 0:
+            return 0
+        freqs = np.ascontiguousarray(candidates.freqs[accepted])
+        coefs = np.ascontiguousarray(estimates[accepted])
+        touched[:] = False
+        subtract_terms(
+            self.residual, freqs, coefs, self.matrices, self.offsets, self.roots,
+            self.conj_bin, self.hermitian, touched,
+        )  # fmt: skip
+        added = self._register(freqs, coefs)
+        if refit:
+            self.refit()
+        return added
+
     # -------------------------------------------------------------------- refit
     def refit(self) -> None:
         """Least-squares coefficients of the found support; the residual is rebuilt from them."""
@@ -468,26 +637,16 @@ def refit_coefficients(
     if n_terms == 0:
         return np.zeros(0, dtype=np.complex128)
     n_groups, n_bins, n_delays = transforms.shape
-    partners = self_conj = None
-    if hermitian:
-        self_conj = _self_conjugate(freqs, q)
-        partners = np.flatnonzero(~self_conj)
-        columns = np.vstack([freqs, (-freqs[partners]) % q])
-    else:
-        columns = freqs
-    columns = np.ascontiguousarray(columns, dtype=np.int64)
+    columns, partners, self_conj = _refit_columns(freqs, q, hermitian)
     n_columns = columns.shape[0]
-    landing = np.empty((n_columns, n_groups), dtype=np.int64)
-    choose(bins_of_terms, bins_of_terms_serial, landing.size * matrices.shape[1])(columns, matrices, q, landing)
-    roots = np.exp(2j * np.pi * np.arange(q) / q)
-    atoms = roots[(columns @ delays.T) % q]  # (S', P): omega^<k, d_p>
+    landing, atoms = _landing_and_atoms(columns, matrices, delays, q)
     ridge = 1e-14 * n_groups * n_delays
     if n_columns <= DENSE_REFIT_MAX_COLUMNS:
         # Small supports: the normal equations straight from the bins, solved densely
         # (scipy.sparse's constructors cost more than the solve here).
         gram = np.empty((n_columns, n_columns), dtype=np.complex128)
         rhs = np.empty(n_columns, dtype=np.complex128)
-        refit_normal_equations(landing, np.ascontiguousarray(atoms), np.ascontiguousarray(transforms), gram, rhs)
+        refit_normal_equations(landing, atoms, np.ascontiguousarray(transforms), gram, rhs)
         gram[np.diag_indices(n_columns)] += ridge
         return _hermitian_coefficients(np.linalg.solve(gram, rhs), n_terms, hermitian, partners, self_conj)
     flat = landing + np.arange(n_groups)[None, :] * n_bins  # (S', C) global bin ids
@@ -508,6 +667,32 @@ def refit_coefficients(
     return _hermitian_coefficients(solution, n_terms, hermitian, partners, self_conj)
 
 
+def _refit_columns(
+    freqs: np.ndarray, q: int, hermitian: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Unknowns of a least-squares fit: the support, then -k of every non-self-conjugate k.
+
+    Returns the columns (S', n) int64, and with ``hermitian`` the indices of the
+    frequencies that have a partner column and the self-conjugate mask (else None).
+    """
+    if not hermitian:
+        return np.ascontiguousarray(freqs, dtype=np.int64), None, None
+    self_conj = _self_conjugate(freqs, q)
+    partners = np.flatnonzero(~self_conj)
+    columns = np.ascontiguousarray(np.vstack([freqs, (-freqs[partners]) % q]), dtype=np.int64)
+    return columns, partners, self_conj
+
+
+def _landing_and_atoms(
+    columns: np.ndarray, matrices: np.ndarray, delays: np.ndarray, q: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bin of every column in every group, (S', C), and its atoms ``omega^<k, d_p>``, (S', P)."""
+    landing = np.empty((columns.shape[0], matrices.shape[0]), dtype=np.int64)
+    choose(bins_of_terms, bins_of_terms_serial, landing.size * matrices.shape[1])(columns, matrices, q, landing)
+    roots = np.exp(2j * np.pi * np.arange(q) / q)
+    return landing, np.ascontiguousarray(roots[(columns @ delays.T) % q])
+
+
 def _hermitian_coefficients(
     solution: np.ndarray, n_terms: int, hermitian: bool, partners: np.ndarray | None, self_conj: np.ndarray | None
 ) -> np.ndarray:
@@ -519,6 +704,66 @@ def _hermitian_coefficients(
     coefs[partners] = 0.5 * (coefs[partners] + np.conj(solution[n_terms:]))
     coefs[self_conj] = coefs[self_conj].real
     return coefs
+
+
+def count_low_degree(n: int, q: int, degree: int) -> int:
+    """Number of frequencies with 1 to ``degree`` nonzero entries: sum_d C(n, d) (q - 1)^d."""
+    return sum(math.comb(n, d) * (q - 1) ** d for d in range(1, degree + 1))
+
+
+def low_degree_frequencies(n: int, q: int, degree: int, *, hermitian: bool = True) -> np.ndarray:
+    """Every frequency with 1 to ``degree`` nonzero entries.
+
+    Parameters
+    ----------
+    n, q : int
+    degree : int
+    hermitian : bool, default True
+        Keep one frequency of each pair {k, -k} (the lexicographically smaller).
+
+    Returns
+    -------
+    ndarray of shape (K, n), int64
+        Sorted by degree, then positions, then values.
+    """
+    blocks = [np.zeros((0, n), dtype=np.int64)]
+    for size in range(1, min(degree, n) + 1):
+        positions = np.array(list(itertools.combinations(range(n), size)), dtype=np.int64)  # (P_d, d)
+        values = np.indices((q - 1,) * size).reshape(size, -1).T + 1  # (V_d, d)
+        block = np.zeros((positions.shape[0], values.shape[0], n), dtype=np.int64)
+        rows = np.arange(positions.shape[0])[:, None, None]
+        cols = np.arange(values.shape[0])[None, :, None]
+        block[rows, cols, positions[:, None, :]] = values[None, :, :]
+        blocks.append(block.reshape(-1, n))
+    freqs = np.concatenate(blocks)
+    if hermitian:
+        _, flipped = _canonical(freqs, q)
+        freqs = freqs[~flipped]
+    return np.ascontiguousarray(freqs)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_low_degree(n: int, q: int, degree: int, hermitian: bool) -> np.ndarray:
+    freqs = low_degree_frequencies(n, q, degree, hermitian=hermitian)
+    freqs.setflags(write=False)
+    return freqs
+
+
+def check_complete_degree(complete_degree: object, n: int, q: int, max_degree: int | None = None) -> int:
+    """Validate ``complete_degree`` for length n over q letters (shared with QSFT).
+
+    Returns the degree the completion uses: at most ``max_degree`` and n.
+    """
+    complete_degree = check_int(complete_degree, name="complete_degree", minimum=0)
+    complete_degree = min(complete_degree, n if max_degree is None else max_degree)
+    n_columns = count_low_degree(n, q, complete_degree)
+    if n_columns > MAX_COMPLETION_COLUMNS:
+        raise InvalidParameterError(
+            f"complete_degree: {complete_degree} gives {n_columns:,} candidate frequencies at n={n}, q={q}; "
+            f"at most {MAX_COMPLETION_COLUMNS:,} are tested jointly. Use a smaller complete_degree "
+            f"(1 gives {count_low_degree(n, q, 1):,})."
+        )
+    return complete_degree
 
 
 def check_decoder_options(noise_sd: object, peel_fraction: object) -> None:
@@ -552,6 +797,7 @@ def decode(
     hermitian: bool = True,
     max_degree: int | None = None,
     peel_fraction: float = 1.0,
+    complete_degree: int = 1,
     max_passes: int = 20,
     max_rounds: int = 1000,
 ) -> DecodeResult:
@@ -580,6 +826,13 @@ def decode(
     peel_fraction : float in (0, 1], default 1.0
         Fraction of the round's singletons (best fitting first) peeled per round; the
         paper's code peels 0.1, which is slower but more cautious under noise.
+    complete_degree : int, default 1
+        After peeling, every frequency of degree 1 to ``complete_degree`` (and at most
+        ``max_degree``) that peeling did not find is fitted to the residual and added
+        when significant (see ``_Peeler.complete``): terms too weak to show as a
+        singleton in any bin, typically the first-order effects of weak positions.
+        0 switches it off, as in the paper's decoder. The candidates, sum_d C(n, d)
+        (q - 1)^d, must number at most :data:`MAX_COMPLETION_COLUMNS`.
     max_passes, max_rounds : int
         Limits on peel-refit passes and on rounds per pass.
 
@@ -594,6 +847,7 @@ def decode(
     max_passes = check_int(max_passes, name="max_passes", minimum=1)
     max_rounds = check_int(max_rounds, name="max_rounds", minimum=1)
     check_decoder_options(noise_sd, peel_fraction)
+    complete_degree = check_complete_degree(complete_degree, design.n, design.q, max_degree)
     auto = isinstance(noise_sd, str)
     transforms = aliased_transforms(samples, design, b)
     peeler = _Peeler(transforms, design, b, hermitian, max_degree, float(peel_fraction))
@@ -602,9 +856,11 @@ def decode(
     history: list[dict[str, float]] = []
     n_rounds = 0
     for _ in range(max_passes if (auto or refit) else 1):
-        new_terms, rounds = peeler.peel(entry_noise, max_rounds)
+        new_terms, rounds, peeled = peeler.peel(entry_noise, max_rounds)
         n_rounds += rounds
-        if refit and new_terms:
+        if refit and peeled:
+            # Corrections to known terms count too: left unrefit they would move the
+            # coefficients off the least-squares fit.
             peeler.refit()
         history.append(
             {
@@ -625,6 +881,18 @@ def decode(
         if new_terms == 0 and estimate > FLOOR_DECREASE * entry_noise:
             break
         entry_noise = min(estimate, entry_noise)
+    n_completed = 0
+    if complete_degree and peeler.unexplained() > RELATIVE_ENERGY_FLOOR and peeler.residual_is_diffuse():
+        candidates = _Candidates.build(
+            _cached_low_degree(design.n, design.q, complete_degree, hermitian),
+            peeler.matrices, peeler.delays, design.q, hermitian,
+        )  # fmt: skip
+        for _ in range(max_passes):  # accepted terms clean the residual; others may then pass
+            added = peeler.complete(candidates, refit)
+            n_completed += added
+            if not added:
+                break
+        logger.debug("q-SFT completion: %d low-degree terms added", n_completed)
     frequencies = peeler.freqs.astype(np.uint8)
     return DecodeResult(
         frequencies=frequencies,
@@ -633,5 +901,6 @@ def decode(
         noise_sd=math.sqrt(entry_noise * block_size),
         n_passes=len(history),
         n_rounds=n_rounds,
+        n_completed=n_completed,
         history=history,
     )
