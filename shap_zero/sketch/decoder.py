@@ -263,9 +263,11 @@ class _Candidates:
 
     @classmethod
     def build(cls, freqs: np.ndarray, matrices: np.ndarray, delays: np.ndarray, q: int, hermitian: bool) -> _Candidates:
-        columns, partners, _ = _refit_columns(freqs, q, hermitian)
+        columns, partners, self_conj = _refit_columns(freqs, q, hermitian)
         landing, atoms = _landing_and_atoms(columns, matrices, delays, q)
-        return cls(np.ascontiguousarray(freqs), _self_conjugate(freqs, q), partners, landing, atoms)
+        if self_conj is None:  # without pairing the refit needs no mask; the test does
+            self_conj = _self_conjugate(freqs, q)
+        return cls(np.ascontiguousarray(freqs), self_conj, partners, landing, atoms)
 
     @property
     def n_freqs(self) -> int:
@@ -545,10 +547,10 @@ class _Peeler:
         support_columns = self.freqs.shape[0] + (int((~_self_conjugate(self.freqs, self.q)).sum()) if self.hermitian else 0)
         entry_noise = float(np.vdot(self.residual, self.residual).real) / max(self.residual.size - support_columns, 1)
         entry_noise = max(entry_noise, self.entry_floor)
-        real = candidates.self_conj
         level = FALSE_ALARM / n_candidates
-        threshold = np.where(real, _chi2_isf(level, 1), _chi2_isf(level, 2))
-        scaled = np.where(real, 1.0, 2.0) * np.abs(estimates) ** 2 / (entry_noise * n_delays)
+        # A self-conjugate k has a real coefficient: one degree of freedom, not two.
+        threshold = np.where(self_conj, _chi2_isf(level, 1), _chi2_isf(level, 2))
+        scaled = np.where(self_conj, 1.0, 2.0) * np.abs(estimates) ** 2 / (entry_noise * n_delays)
         # (G^-1)_kk >= 1 / G_kk: the statistic is at most scaled * G_kk, often decisive
         # without inverting G.
         if not np.any(scaled * np.real(np.diag(gram))[:n_candidates] > threshold):
