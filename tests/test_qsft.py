@@ -16,7 +16,16 @@ import numpy as np
 import pytest
 
 import shap_zero as sz
-from shap_zero._kernels.peeling import CANDIDATE, MULTITON, SINGLETON, ZERO_TON, classify_bins
+from shap_zero._kernels.peeling import (
+    CANDIDATE,
+    MULTITON,
+    SINGLETON,
+    ZERO_TON,
+    classify_bins,
+    confirm_detections,
+    distinct_detections,
+)
+from shap_zero._kernels.transforms import block_transforms, block_transforms_serial
 from shap_zero.exceptions import (
     CheckpointError,
     InsufficientBudgetError,
@@ -291,8 +300,9 @@ def test_bin_tests_match_a_direct_evaluation(seed):
     assert {ZERO_TON, SINGLETON, MULTITON} <= seen
 
 
-def test_aliased_transforms_obey_the_aliasing_identity(seed):
-    q, n, b = 3, 6, 2
+@pytest.mark.parametrize("q", [2, 3, 4, 5])  # butterflies (2, 4), direct sums (3), scipy's FFT (5)
+def test_aliased_transforms_obey_the_aliasing_identity(seed, q):
+    n, b = 6, 2
     truth = sz.random_sparse_sketch(n, q, 15, max_degree=3, random_state=seed)
     design = draw_design(n, q, b, n_repeats=2, random_state=seed)
     transforms = aliased_transforms(truth.predict(design.points()), design)
@@ -305,6 +315,76 @@ def test_aliased_transforms_obey_the_aliasing_identity(seed):
             j = int(weights @ ((design.matrices[c].T.astype(np.int64) @ k) % q))
             expected[c, j] += value * np.exp(2j * np.pi * ((design.delays.astype(np.int64) @ k) % q) / q)
     np.testing.assert_allclose(transforms, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [block_transforms, block_transforms_serial], ids=["parallel", "serial"])
+@pytest.mark.parametrize(("q", "b"), [(2, 5), (3, 3), (4, 1), (4, 4), (5, 2), (7, 2)])
+def test_block_transforms_match_numpy_fftn(kernel, q, b):
+    n_groups, n_delays = 2, 3
+    samples = np.random.default_rng([q, b]).standard_normal((n_groups, n_delays, q**b))
+    out = np.empty((n_groups, q**b, n_delays), dtype=np.complex128)
+    kernel(samples, q, b, out)
+    expected = np.fft.fftn(samples.reshape((n_groups, n_delays) + (q,) * b), axes=range(2, 2 + b))
+    expected = expected.reshape(n_groups, n_delays, q**b).transpose(0, 2, 1) / q**b
+    np.testing.assert_allclose(out, expected, atol=1e-13)
+
+
+@pytest.mark.parametrize("hermitian", [True, False])
+@pytest.mark.parametrize(("q", "n", "m"), [(2, 5, 40), (3, 4, 60), (4, 6, 200), (4, 30, 7), (5, 3, 80)])
+def test_distinct_detections_match_a_dictionary(q, n, m, hermitian):
+    rng = np.random.default_rng([q, n, m])
+    pool = rng.integers(0, q, size=(max(m // 4, 1), n))
+    freqs = pool[rng.integers(0, pool.shape[0], size=m)]
+    flip = rng.random(m) < 0.5  # the same term detected as k in one bin and -k in another
+    freqs = np.where(flip[:, None], (-freqs) % q, freqs).astype(np.int64)
+    values = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+    residuals = rng.integers(0, 5, size=m).astype(np.float64)  # ties on purpose
+    expected_freqs, expected_values = freqs.copy(), values.copy()
+    if hermitian:  # the oracle: lexicographic min of k and -k as Python tuples
+        for r in range(m):
+            k, minus_k = tuple(freqs[r]), tuple((-freqs[r]) % q)
+            if minus_k < k:
+                expected_freqs[r] = minus_k
+                expected_values[r] = np.conj(values[r])
+            if minus_k == k:
+                expected_values[r] = values[r].real
+    first_seen: dict[tuple, int] = {}
+    best_row: dict[tuple, int] = {}
+    for r in range(m):
+        key = tuple(expected_freqs[r])
+        first_seen.setdefault(key, len(first_seen))
+        if key not in best_row or residuals[r] < residuals[best_row[key]]:
+            best_row[key] = r
+    ids, best = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    count = distinct_detections(freqs, values, residuals, q, hermitian, ids, best)
+    np.testing.assert_array_equal(freqs, expected_freqs)
+    np.testing.assert_array_equal(values, expected_values)
+    assert count == len(first_seen)
+    np.testing.assert_array_equal(ids, [first_seen[tuple(row)] for row in expected_freqs])
+    np.testing.assert_array_equal(best[:count], [best_row[key] for key in first_seen])
+
+
+@pytest.mark.parametrize("n_groups", [1, 3])
+def test_confirm_detections_match_the_rule_in_numpy(n_groups):
+    rng = np.random.default_rng(n_groups)
+    m, n_delays, zero_threshold, agreement = 400, 7, 2.0, 0.5
+    truth = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+    spread = rng.choice([0.05, 0.4, 1.5], size=(m, 1))  # agreeing, borderline, disagreeing groups
+    fits = truth[:, None] * (1 + spread * (rng.standard_normal((m, n_groups)) + 1j * rng.standard_normal((m, n_groups))))
+    energies = rng.exponential(4.0, size=(m, n_groups))
+    clean = rng.random(m) < 0.5
+    values = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+    mean = fits.mean(axis=1)
+    seen_everywhere = (energies > zero_threshold).all(axis=1)
+    agree = (np.abs(fits - mean[:, None]) <= agreement * np.abs(mean)[:, None]).all(axis=1)
+    significant = n_delays * np.abs(mean) ** 2 > zero_threshold
+    expected = seen_everywhere & (clean | (agree & significant))
+    expected_values = np.where(clean, values, mean)
+    accepted = np.empty(m, dtype=np.bool_)
+    confirm_detections(fits, energies, clean, values, n_delays, zero_threshold, agreement, accepted)
+    np.testing.assert_array_equal(accepted, expected)
+    np.testing.assert_allclose(values, expected_values, rtol=1e-14)
+    assert 0 < expected.sum() < m and (expected & ~clean).any() and (~expected & ~clean & seen_everywhere).any()
 
 
 def test_conjugate_bins_negate_every_digit():

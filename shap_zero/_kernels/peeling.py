@@ -337,3 +337,149 @@ def refit_normal_equations(
                 gram[a, b] += total
                 if b != a:
                     gram[b, a] += np.conj(total)
+
+
+@numba.njit(cache=True, nogil=True)
+def distinct_detections(
+    freqs: np.ndarray,
+    values: np.ndarray,
+    residuals: np.ndarray,
+    q: int,
+    hermitian: bool,
+    ids: np.ndarray,
+    best: np.ndarray,
+) -> int:
+    """Group the frequencies detected in one peeling round; the best fit of each.
+
+    The same term is usually detected in several groups' bins. With ``hermitian``, k and
+    -k are the same term: every row is first replaced by its canonical representative,
+    the lexicographic minimum of k and -k mod q, its value conjugated when -k was taken
+    and made real when k = -k.
+
+    Parameters
+    ----------
+    freqs : ndarray of shape (m, n), int64
+        Detected frequencies; made canonical in place with ``hermitian``.
+    values : ndarray of shape (m,), complex128
+        Their coefficients; adjusted in place with ``hermitian``.
+    residuals : ndarray of shape (m,), float64
+        How well each detection fits its bin (smaller is better).
+    q : int
+    hermitian : bool
+    ids : ndarray of shape (m,), int64
+        Written: the distinct frequency of every row, numbered by first appearance.
+    best : ndarray of shape (m,), int64
+        Written: ``best[u]`` is the row of distinct frequency u with the smallest
+        residual (the first such row on ties), for u below the returned count.
+
+    Returns
+    -------
+    int
+        The number of distinct frequencies.
+    """
+    m, n = freqs.shape
+    if hermitian:
+        for r in range(m):
+            flip = False
+            self_conjugate = True
+            decided = False
+            for i in range(n):
+                value = freqs[r, i]
+                negated = (q - value) % q
+                if negated != value:
+                    self_conjugate = False
+                    if not decided:
+                        flip = negated < value
+                        decided = True
+            if flip:
+                for i in range(n):
+                    freqs[r, i] = (q - freqs[r, i]) % q
+                values[r] = np.conj(values[r])
+            if self_conjugate:
+                values[r] = values[r].real
+    bits = 1
+    while (1 << bits) < 2 * m:  # at most half full
+        bits += 1
+    size = 1 << bits
+    slot_id = np.full(size, -1, dtype=np.int64)
+    count = 0
+    for r in range(m):
+        key = np.uint64(14695981039346656037)  # FNV-1a over the entries
+        for i in range(n):
+            key = (key ^ np.uint64(freqs[r, i])) * np.uint64(1099511628211)
+        slot = np.int64(key >> np.uint64(64 - bits))
+        while True:
+            ident = slot_id[slot]
+            if ident == -1:
+                slot_id[slot] = count
+                ids[r] = count
+                best[count] = r
+                count += 1
+                break
+            first = best[ident]
+            same = True
+            for i in range(n):
+                if freqs[first, i] != freqs[r, i]:
+                    same = False
+                    break
+            if same:
+                ids[r] = ident
+                if residuals[r] < residuals[best[ident]]:
+                    best[ident] = r
+                break
+            slot = (slot + 1) & (size - 1)
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
+def confirm_detections(
+    fits: np.ndarray,
+    energies: np.ndarray,
+    clean: np.ndarray,
+    values: np.ndarray,
+    n_delays: int,
+    zero_threshold: float,
+    agreement: float,
+    accepted: np.ndarray,
+) -> None:
+    """Accept or reject detected frequencies from their fits in every group.
+
+    A detection is accepted when its frequency's landing bin is above the zero-ton
+    threshold in every group, and either it is ``clean`` (a singleton) or the groups'
+    estimates agree (each within ``agreement * |mean|`` of their mean) and the mean is
+    significant (``P |mean|^2`` above the zero-ton threshold). A detection that is not
+    clean takes the groups' mean as its value.
+
+    Parameters
+    ----------
+    fits : ndarray of shape (m, C), complex128
+        ``rho_c`` of every detection in every group (:func:`group_fits`).
+    energies : ndarray of shape (m, C), float64
+        Energy of the landing bins (:func:`group_fits`).
+    clean : ndarray of shape (m,), bool
+    values : ndarray of shape (m,), complex128
+        The detections' values; replaced in place by the mean where not clean.
+    n_delays : int
+        P, the delays per bin.
+    zero_threshold : float
+    agreement : float
+    accepted : ndarray of shape (m,), bool
+        Written.
+    """
+    m, n_groups = fits.shape
+    for s in range(m):
+        seen_everywhere = True
+        mean = 0.0j
+        for c in range(n_groups):
+            seen_everywhere = seen_everywhere and energies[s, c] > zero_threshold
+            mean += fits[s, c]
+        mean /= n_groups
+        if clean[s]:
+            accepted[s] = seen_everywhere
+            continue
+        values[s] = mean
+        magnitude = abs(mean)
+        agree = True
+        for c in range(n_groups):
+            agree = agree and abs(fits[s, c] - mean) <= agreement * magnitude
+        accepted[s] = seen_everywhere and agree and n_delays * magnitude * magnitude > zero_threshold
