@@ -24,6 +24,7 @@ from shap_zero._kernels.peeling import (
     classify_bins,
     confirm_detections,
     distinct_detections,
+    refit_normal_equations,
 )
 from shap_zero._kernels.transforms import block_transforms, block_transforms_serial
 from shap_zero.exceptions import (
@@ -36,6 +37,7 @@ from shap_zero.exceptions import (
 from shap_zero.sketch import QSFT, decode
 from shap_zero.sketch.decoder import (
     MAX_COMPLETION_COLUMNS,
+    _SeparableGram,
     _conjugate_bins,
     aliased_transforms,
     count_low_degree,
@@ -385,6 +387,29 @@ def test_confirm_detections_match_the_rule_in_numpy(n_groups):
     np.testing.assert_array_equal(accepted, expected)
     np.testing.assert_allclose(values, expected_values, rtol=1e-14)
     assert 0 < expected.sum() < m and (expected & ~clean).any() and (~expected & ~clean & seen_everywhere).any()
+
+
+@pytest.mark.parametrize("n_bins", [4, 64, 4096])  # crowded (one block), mixed, nearly all alone
+def test_separable_gram_matches_a_dense_solve(n_bins):
+    rng = np.random.default_rng(n_bins)
+    n_columns, n_groups, n_delays = 40, 3, 9
+    landing = rng.integers(0, n_bins, size=(n_columns, n_groups))
+    atoms = np.exp(2j * np.pi * rng.integers(0, 4, size=(n_columns, n_delays)) / 4)
+    bins = rng.standard_normal((n_groups, n_bins, n_delays)) + 1j * rng.standard_normal((n_groups, n_bins, n_delays))
+    gram = np.empty((n_columns, n_columns), dtype=np.complex128)
+    rhs = np.empty(n_columns, dtype=np.complex128)
+    refit_normal_equations(landing, atoms, bins, gram, rhs)
+    gram.flat[:: n_columns + 1] += 1e-3  # distinct columns can coincide by chance here
+    system = _SeparableGram(gram, landing, n_bins)
+    np.testing.assert_allclose(system.solve(rhs), np.linalg.solve(gram, rhs), rtol=1e-9, atol=1e-12)
+    wanted = rng.permutation(n_columns)[:15]
+    np.testing.assert_allclose(
+        system.inverse_diagonal(wanted), np.real(np.diag(np.linalg.inv(gram)))[wanted], rtol=1e-9
+    )
+    if n_bins == 4:
+        assert system.alone.size == 0
+    if n_bins == 4096:
+        assert system.alone.size > 30 and system.coupled.size > 0
 
 
 def test_conjugate_bins_negate_every_digit():

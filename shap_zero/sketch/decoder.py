@@ -267,6 +267,60 @@ def _linear_quantile(values: np.ndarray, level: float) -> float:
     return float(parted[low] + (parted[high] - parted[low]) * (position - low))
 
 
+class _SeparableGram:
+    """A least-squares Gram matrix solved block by block.
+
+    ``G[a, b]`` is nonzero only when columns a and b share a bin in some group. A column
+    alone in its bin in every group is decoupled from all others: its equation is
+    ``G_aa x_a = r_a`` and ``(G^-1)_aa = 1 / G_aa``. Only the columns that share a bin go
+    through a dense solve, which on sparse supports is a small fraction (an exact
+    reduction: the rest of G is diagonal).
+
+    Parameters
+    ----------
+    gram : ndarray of shape (S, S), complex128
+    landing : ndarray of shape (S, C), int64
+        Bin of every column in every group.
+    n_bins : int
+        Bins per group.
+    """
+
+    def __init__(self, gram: np.ndarray, landing: np.ndarray, n_bins: int) -> None:
+        flat = landing + n_bins * np.arange(landing.shape[1])
+        occupancy = np.bincount(flat.reshape(-1), minlength=n_bins * landing.shape[1])
+        alone = (occupancy[flat] == 1).all(axis=1)
+        self.gram = gram
+        self.diagonal = gram.diagonal().copy()
+        self.alone = np.flatnonzero(alone)
+        self.coupled = np.flatnonzero(~alone)
+        self._coupled_gram = gram[np.ix_(self.coupled, self.coupled)] if self.coupled.size else None
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """``G^-1 rhs`` for rhs of shape (S,)."""
+        solution = np.empty_like(rhs)
+        solution[self.alone] = rhs[self.alone] / self.diagonal[self.alone]
+        if self.coupled.size:
+            # NumPy's LAPACK, not SciPy's: a second OpenBLAS thread pool fights NumPy's
+            # and numba's for the cores and costs milliseconds per call.
+            solution[self.coupled] = np.linalg.solve(self._coupled_gram, rhs[self.coupled])
+        return solution
+
+    def inverse_diagonal(self, columns: np.ndarray) -> np.ndarray:
+        """``(G^-1)_aa`` (real) for the given column indices."""
+        out = np.empty(columns.size)
+        position = np.full(self.gram.shape[0], -1, dtype=np.int64)
+        position[self.coupled] = np.arange(self.coupled.size)
+        inner = position[columns]
+        lone = inner < 0
+        out[lone] = 1.0 / np.real(self.diagonal[columns[lone]])
+        if not lone.all():
+            wanted = inner[~lone]
+            units = np.zeros((self.coupled.size, wanted.size), dtype=np.complex128)
+            units[wanted, np.arange(wanted.size)] = 1.0
+            out[~lone] = np.real(np.linalg.solve(self._coupled_gram, units)[wanted, np.arange(wanted.size)])
+        return out
+
+
 @dataclass(frozen=True)
 class _Candidates:
     """Frequencies tested by the completion, with their least-squares columns.
@@ -346,6 +400,9 @@ class _Peeler:
         self.test_bins = all_bins
         self.freqs = np.zeros((0, self.n), dtype=np.int64)
         self.coefs = np.zeros(0, dtype=np.complex128)
+        # The support's own least-squares columns, kept in step with freqs for the refits.
+        self.landing = np.zeros((0, n_groups), dtype=np.int64)
+        self.atoms = np.zeros((0, self.delays.shape[0]), dtype=np.complex128)
         self.index: dict[bytes, int] = {}
         self.residual = transforms.copy()
         self.total_energy = float(np.vdot(transforms, transforms).real)
@@ -466,11 +523,18 @@ class _Peeler:
         pending = np.flatnonzero(~peeled[ids])
         return freqs[peel], values[peel], pending
 
-    def _register(self, freqs: np.ndarray, coefs: np.ndarray) -> int:
+    def _register(
+        self,
+        freqs: np.ndarray,
+        coefs: np.ndarray,
+        landing: np.ndarray | None = None,
+        atoms: np.ndarray | None = None,
+    ) -> int:
         """Add peeled coefficients to the support; returns how many frequencies are new.
 
         ``freqs`` (int64) holds distinct rows; a row already in the support is a
-        correction to its coefficient.
+        correction to its coefficient. ``landing`` and ``atoms``, the rows' own columns
+        (:func:`_term_columns`), are computed when not given.
         """
         keys = _row_keys(freqs)
         known = np.fromiter((self.index.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
@@ -482,6 +546,12 @@ class _Peeler:
             self.index.update((keys[i], start + offset) for offset, i in enumerate(new.tolist()))
             self.freqs = np.vstack([self.freqs, freqs[new]])
             self.coefs = np.concatenate([self.coefs, coefs[new].astype(np.complex128)])
+            if landing is None or atoms is None:
+                landing, atoms = _term_columns(freqs[new], self.matrices, self.delays, self.q)
+            else:
+                landing, atoms = landing[new], atoms[new]
+            self.landing = np.concatenate([self.landing, landing])
+            self.atoms = np.concatenate([self.atoms, atoms])
         return int(new.size)
 
     # --------------------------------------------------------------- completion
@@ -538,9 +608,8 @@ class _Peeler:
         rhs = np.empty(candidates.n_columns, dtype=np.complex128)
         refit_normal_equations(candidates.landing, candidates.atoms, self.residual, gram, rhs)
         gram.flat[:: gram.shape[0] + 1] += 1e-10 * n_groups * n_delays  # separates nothing, guards a singular G
-        # NumPy's LAPACK, not SciPy's: a second OpenBLAS thread pool fights NumPy's
-        # and numba's for the cores and costs milliseconds per call.
-        solution = np.linalg.solve(gram, rhs)
+        system = _SeparableGram(gram, candidates.landing, self.n_bins)
+        solution = system.solve(rhs)
         estimates = _hermitian_coefficients(solution, n_candidates, self.hermitian, partners, self_conj)
         support_columns = self.freqs.shape[0] + (int((~_self_conjugate(self.freqs, self.q)).sum()) if self.hermitian else 0)
         entry_noise = float(np.vdot(self.residual, self.residual).real) / max(self.residual.size - support_columns, 1)
@@ -552,14 +621,11 @@ class _Peeler:
         # (G^-1)_kk >= 1 / G_kk: the statistic is at most scaled * G_kk, so only the
         # candidates above the threshold by that bound need (G^-1)_kk, from a solve
         # against their unit vectors (a full inverse costs 3x a solve).
-        bounded = np.flatnonzero(scaled * np.real(np.diag(gram))[:n_candidates] > threshold)
+        bounded = np.flatnonzero(scaled * np.real(system.diagonal[:n_candidates]) > threshold)
         if bounded.size == 0:
             return 0
-        units = np.zeros((candidates.n_columns, bounded.size), dtype=np.complex128)
-        units[bounded, np.arange(bounded.size)] = 1.0
-        inverse_diag = np.real(np.linalg.solve(gram, units)[bounded, np.arange(bounded.size)])
         statistic = np.zeros(n_candidates)
-        statistic[bounded] = scaled[bounded] / inverse_diag
+        statistic[bounded] = scaled[bounded] / system.inverse_diagonal(bounded)
         # Each group's own estimate, x_k plus the projection of what the joint fit left
         # in that group's bin, must agree with x_k: a missed term of higher degree that
         # shares a bin with k in one group would otherwise pass for k.
@@ -584,7 +650,7 @@ class _Peeler:
             self.residual, freqs, coefs, self.matrices, self.offsets, self.roots,
             self.conj_bin, self.hermitian, touched,
         )  # fmt: skip
-        added = self._register(freqs, coefs)
+        added = self._register(freqs, coefs, candidates.landing[accepted], candidates.atoms[accepted])
         if refit:
             self.refit()
         return added
@@ -592,9 +658,9 @@ class _Peeler:
     # -------------------------------------------------------------------- refit
     def refit(self) -> None:
         """Least-squares coefficients of the found support; the residual is rebuilt from them."""
-        self.coefs = refit_coefficients(
-            self.transforms, self.freqs, self.matrices, self.delays, self.q, hermitian=self.hermitian
-        )
+        if self.freqs.shape[0]:
+            columns = _with_partners(self.freqs, self.landing, self.atoms, self.q, self.b, self.hermitian)
+            self.coefs = _solve_refit(self.transforms, self.freqs.shape[0], *columns, self.hermitian)
         self.rebuild_residual()
 
     def rebuild_residual(self) -> None:
@@ -639,11 +705,23 @@ def refit_coefficients(
     ndarray of shape (S,), complex128
         Real for self-conjugate frequencies when ``hermitian``.
     """
-    n_terms = freqs.shape[0]
-    if n_terms == 0:
+    if freqs.shape[0] == 0:
         return np.zeros(0, dtype=np.complex128)
+    columns = _refit_columns(freqs, matrices, delays, q, hermitian)
+    return _solve_refit(transforms, freqs.shape[0], *columns, hermitian)
+
+
+def _solve_refit(
+    transforms: np.ndarray,
+    n_terms: int,
+    landing: np.ndarray,
+    atoms: np.ndarray,
+    partners: np.ndarray | None,
+    self_conj: np.ndarray | None,
+    hermitian: bool,
+) -> np.ndarray:
+    """:func:`refit_coefficients` from the columns of :func:`_with_partners`."""
     n_groups, n_bins, n_delays = transforms.shape
-    landing, atoms, partners, self_conj = _refit_columns(freqs, matrices, delays, q, hermitian)
     n_columns = landing.shape[0]
     ridge = 1e-14 * n_groups * n_delays
     if n_columns <= DENSE_REFIT_MAX_COLUMNS:
@@ -653,7 +731,8 @@ def refit_coefficients(
         rhs = np.empty(n_columns, dtype=np.complex128)
         refit_normal_equations(landing, atoms, np.ascontiguousarray(transforms), gram, rhs)
         gram.flat[:: n_columns + 1] += ridge
-        return _hermitian_coefficients(np.linalg.solve(gram, rhs), n_terms, hermitian, partners, self_conj)
+        solution = _SeparableGram(gram, landing, n_bins).solve(rhs)
+        return _hermitian_coefficients(solution, n_terms, hermitian, partners, self_conj)
     flat = landing + np.arange(n_groups)[None, :] * n_bins  # (S', C) global bin ids
     occupied, block = np.unique(flat.reshape(-1), return_inverse=True)
     rows = (block.reshape(n_columns, n_groups)[:, :, None] * n_delays + np.arange(n_delays)).reshape(-1)
@@ -672,15 +751,10 @@ def refit_coefficients(
     return _hermitian_coefficients(solution, n_terms, hermitian, partners, self_conj)
 
 
-def _refit_columns(
-    freqs: np.ndarray, matrices: np.ndarray, delays: np.ndarray, q: int, hermitian: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Unknowns of a least-squares fit: the support, then -k of every non-self-conjugate k.
-
-    Returns every column's bin in every group, (S', C) int64, and atoms
-    ``omega^<k, d_p>``, (S', P) complex128; with ``hermitian`` also the indices of the
-    frequencies that have a partner column and the self-conjugate mask (else None).
-    """
+def _term_columns(
+    freqs: np.ndarray, matrices: np.ndarray, delays: np.ndarray, q: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every frequency's bin in every group, (S, C) int64, and atoms ``omega^<k, d_p>``, (S, P)."""
     freqs = np.ascontiguousarray(freqs, dtype=np.int64)
     landing = np.empty((freqs.shape[0], matrices.shape[0]), dtype=np.int64)
     choose(bins_of_terms, bins_of_terms_serial, landing.size * matrices.shape[1])(freqs, matrices, q, landing)
@@ -688,16 +762,34 @@ def _refit_columns(
     # <k, d_p> through a float product: exact (entries below n q^2 << 2^53) and 3x faster
     # than NumPy's integer matmul, which has no BLAS.
     phases = (freqs.astype(np.float64) @ delays.T.astype(np.float64)).astype(np.int64) % q
-    atoms = np.take(roots, phases)
+    return landing, np.take(roots, phases)
+
+
+def _with_partners(
+    freqs: np.ndarray, landing: np.ndarray, atoms: np.ndarray, q: int, b: int, hermitian: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Unknowns of a least-squares fit: the support, then -k of every non-self-conjugate k.
+
+    Takes the support's own columns (:func:`_term_columns`) and returns the columns'
+    landing bins (S', C) and atoms (S', P); with ``hermitian`` also the indices of the
+    frequencies that have a partner column and the self-conjugate mask (else None).
+    """
     if not hermitian:
         return landing, atoms, None, None
     self_conj = _self_conjugate(freqs, q)
     partners = np.flatnonzero(~self_conj)
     # -k lands in the bin of -j and has the conjugate atoms: nothing to recompute.
-    conj_bin = _conjugate_bins(q, matrices.shape[2])
-    landing = np.concatenate([landing, conj_bin[landing[partners]]])
+    landing = np.concatenate([landing, _conjugate_bins(q, b)[landing[partners]]])
     atoms = np.concatenate([atoms, np.conj(atoms[partners])])
     return landing, atoms, partners, self_conj
+
+
+def _refit_columns(
+    freqs: np.ndarray, matrices: np.ndarray, delays: np.ndarray, q: int, hermitian: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:func:`_with_partners` of the columns of ``freqs``."""
+    landing, atoms = _term_columns(freqs, matrices, delays, q)
+    return _with_partners(freqs, landing, atoms, q, matrices.shape[2], hermitian)
 
 
 def _hermitian_coefficients(
