@@ -261,6 +261,22 @@ def test_a_raising_model_becomes_a_model_error_naming_the_batch_with_the_cause_c
     assert isinstance(info.value.__cause__, RuntimeError) and str(info.value.__cause__) == "model crashed"
 
 
+def test_with_several_failing_batches_the_lowest_numbered_one_is_reported():
+    points = numbered_points(40, 4)
+
+    def late_failure_on_batch_two(codes):
+        first = int(row_id(codes[:1])[0])
+        if first == 10:
+            time.sleep(0.3)  # batch 3 fails first; batch 2, already running, fails later
+        if first >= 10:
+            raise RuntimeError(f"row {first}")
+        return smooth_model(codes)
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        with pytest.raises(ModelError, match=r"batch 2 \(rows 10..14\): RuntimeError: row 10"):
+            run_queries(late_failure_on_batch_two, points, batch_size=5, executor=executor)
+
+
 def _fail_on_rows_from_ten(codes):
     if int(row_id(codes[:1])[0]) >= 10:
         raise KeyError("no such sequence")

@@ -166,7 +166,8 @@ def run_queries(
     ModelError
         If the model (or the executor running it) fails; the message names the batch
         and its rows and the original error is chained. Batches that finished are in
-        the checkpoint.
+        the checkpoint. On an executor, batches already running when one fails are
+        still collected, and of several failures the lowest-numbered batch's is raised.
     ModelOutputError
         If an output is wrongly shaped, non-numeric or not finite, or the number of
         outputs m differs between batches (or from the checkpoint's).
@@ -336,38 +337,44 @@ class _Campaign:
         return seconds
 
     def run_executor(self, todo: deque[int], executor: concurrent.futures.Executor) -> float:
+        """Run the batches on ``executor``; on failures, raise the lowest-numbered batch's error.
+
+        After a failure no new batch starts, but the running ones are collected (and
+        checkpointed), so their work is kept; the error raised is that of the failed
+        batch with the lowest index, whatever order the workers finished in.
+        """
         limit = _max_in_flight(executor)
         in_flight: dict[concurrent.futures.Future[np.ndarray], int] = {}
-        first_error: BaseException | None = None
+        errors: dict[int, BaseException] = {}
         began = time.perf_counter()
         try:
-            while in_flight or (todo and first_error is None):
+            while in_flight or (todo and not errors):
                 # A bounded window: millions of points must not become millions of futures.
-                while todo and first_error is None and len(in_flight) < limit:
+                while todo and not errors and len(in_flight) < limit:
                     index = todo.popleft()
                     start, stop = self.rows(index)
                     where = _where(index, start, stop)
                     try:
                         future = executor.submit(query_batch, self.model, self.points[start:stop], where)
                     except Exception as error:
-                        first_error = _executor_error(error, where)
+                        errors[index] = _executor_error(error, where)
                         break
                     in_flight[future] = index
                 if not in_flight:
                     break
                 done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
-                # Futures that finished together come back as a set: take them in batch order
-                # so that the error reported (and the record order) does not depend on hashing.
+                # Futures that finished together come back as a set: take them in batch
+                # order so that the record order does not depend on hashing.
                 for future in sorted(done, key=in_flight.__getitem__):
                     index = in_flight.pop(future)
                     try:
                         values = future.result()
                         self.accept(index, values)
                     except (ModelError, ModelOutputError, CheckpointError, OSError) as error:
-                        first_error = first_error or error
+                        errors[index] = error
                     except Exception as error:  # the executor itself failed (broken pool, pickling)
-                        first_error = first_error or _executor_error(error, _where(index, *self.rows(index)))
-                if first_error is not None:
+                        errors[index] = _executor_error(error, _where(index, *self.rows(index)))
+                if errors:
                     # Stop: drop batches that have not started, but keep collecting (and
                     # checkpointing) the running ones, whose work would otherwise be lost.
                     for future in [future for future in in_flight if future.cancel()]:
@@ -376,8 +383,8 @@ class _Campaign:
             # Ctrl-C or an unexpected error: do not leave queued batches behind.
             for future in in_flight:
                 future.cancel()
-        if first_error is not None:
-            raise first_error
+        if errors:
+            raise errors[min(errors)]
         return time.perf_counter() - began
 
 
