@@ -183,7 +183,7 @@ def aliased_transforms(samples: np.ndarray, design: SubsamplingDesign, b: int | 
     """
     b = design.b if b is None else check_int(b, name="b", minimum=1, maximum=design.b)
     q, n_groups, n_delays = design.q, design.n_groups, design.n_delays
-    samples = np.asarray(samples, dtype=np.float64)
+    samples = np.ascontiguousarray(samples, dtype=np.float64)  # one kernel signature (C layout)
     if samples.shape != (n_groups * n_delays * q**b,):
         raise InvalidParameterError(
             f"samples: expected shape ({n_groups * n_delays * q**b},) for b={b}, got {samples.shape}"
