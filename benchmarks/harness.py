@@ -78,10 +78,17 @@ def machine_info() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[package] = None
     try:
+        here = Path(__file__).resolve().parent
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=Path(__file__).resolve().parent,
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, cwd=here
         ).stdout.strip()
+        # Uncommitted changes to the code under test make the commit an incomplete record.
+        changes = subprocess.run(
+            ["git", "status", "--porcelain", "--", "shap_zero", "baselines", "benchmarks"],
+            capture_output=True, text=True, check=True, cwd=here.parent,
+        ).stdout.strip()
+        if changes:
+            commit += "+modified"
     except (OSError, subprocess.CalledProcessError):
         commit = None
     return {

@@ -518,6 +518,23 @@ def test_report_counts_queries_and_measures_quality(seed):
     assert qsft.sketch_.metadata["params"]["b"] == 5
 
 
+def test_qsft_passes_its_decoder_options_to_the_decoder_and_records_them(seed):
+    import inspect
+
+    truth = sz.random_sparse_sketch(8, 4, 10, max_degree=2, random_state=seed)
+    options = {"noise_sd": 0.0, "max_degree": 3, "refit": False, "hermitian": False, "peel_fraction": 0.5,
+               "complete_degree": 0}  # fmt: skip
+    qsft = fit_exact(truth, seed, b=3, n_repeats=1, **options)
+    assert set(options) <= set(inspect.signature(decode).parameters)
+    assert qsft.sketch_.metadata["params"] == {"b": 3, "n_groups": 3, "n_repeats": 1, **options}
+    direct = decode(truth.predict(qsft.design_.points()), qsft.design_, **options)
+    found = qsft.decode_results_[0]
+    assert found.spectrum == direct.spectrum == "full"  # hermitian=False reached the decoder
+    assert found.n_passes == direct.n_passes == 1  # a fixed threshold without refit: one pass
+    np.testing.assert_array_equal(found.frequencies, direct.frequencies)
+    np.testing.assert_array_equal(found.coefficients, direct.coefficients)
+
+
 def test_without_validation_queries_the_report_has_no_r2(seed):
     truth = sz.random_sparse_sketch(8, 4, 10, random_state=seed)
     qsft = fit_exact(truth, seed, b=3, n_repeats=1)

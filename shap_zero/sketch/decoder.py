@@ -293,7 +293,10 @@ class _SeparableGram:
         self.diagonal = gram.diagonal().copy()
         self.alone = np.flatnonzero(alone)
         self.coupled = np.flatnonzero(~alone)
-        self._coupled_gram = gram[np.ix_(self.coupled, self.coupled)] if self.coupled.size else None
+        if self.alone.size == 0:
+            self._coupled_gram = gram
+        else:
+            self._coupled_gram = gram[np.ix_(self.coupled, self.coupled)] if self.coupled.size else None
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """``G^-1 rhs`` for rhs of shape (S,)."""

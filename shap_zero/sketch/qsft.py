@@ -317,16 +317,7 @@ class QSFT:
         sketches, outputs, decoded = [], [], []
         for column in range(result.values.shape[1]):
             started = time.perf_counter()
-            decoded_output = decode(
-                design_values[:, column],
-                design,
-                noise_sd=self.noise_sd,
-                refit=self.refit,
-                hermitian=self.hermitian,
-                max_degree=self.max_degree,
-                peel_fraction=self.peel_fraction,
-                complete_degree=self.complete_degree,
-            )
+            decoded_output = decode(design_values[:, column], design, **self._decoder_options())
             seconds = time.perf_counter() - started
             metadata = {
                 "method": "qsft",
@@ -414,12 +405,14 @@ class QSFT:
         return choose_design(budget, n, q, n_groups=n_groups, n_repeats=n_repeats)
 
     def _params(self, b: int, n_groups: int, n_repeats: int) -> dict[str, Any]:
+        """The design and decoder settings, JSON-ready (stored in the sketch's metadata)."""
+        return {"b": b, "n_groups": n_groups, "n_repeats": n_repeats, **self._decoder_options()}
+
+    def _decoder_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`~shap_zero.sketch.decoder.decode`, as plain values."""
         return {
-            "b": b,
-            "n_groups": n_groups,
-            "n_repeats": n_repeats,
             "noise_sd": self.noise_sd if isinstance(self.noise_sd, str) else float(self.noise_sd),
-            "max_degree": self.max_degree,
+            "max_degree": None if self.max_degree is None else int(self.max_degree),
             "refit": bool(self.refit),
             "hermitian": bool(self.hermitian),
             "peel_fraction": float(self.peel_fraction),
