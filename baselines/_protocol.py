@@ -198,17 +198,15 @@ class Baseline(abc.ABC):
         n = _check_int(seq_length, "seq_length", 1)
         q = _check_alphabet(alphabet)
         codes = check_codes(X, "X", n, q)
-        if random_state is not None and not isinstance(random_state, np.random.Generator):
-            _check_int(random_state, "random_state", 0)
+        validate_random_state(random_state)
         counting = CountingModel(model, n, q)
         start = time.perf_counter()
         values, base_values, params = self._explain(counting, codes, n, q, random_state)
         seconds = time.perf_counter() - start
         values = np.asarray(values, dtype=np.float64).reshape(codes.shape)
-        base_values = np.broadcast_to(np.asarray(base_values, dtype=np.float64), (codes.shape[0],)).copy()
         return BaselineResult(
             values=values,
-            base_values=base_values,
+            base_values=as_base_values(base_values, codes.shape[0]),
             n_model_queries=counting.rows,
             seconds=seconds,
             method=self.name,
@@ -283,7 +281,7 @@ class SampledBackgroundBaseline(Baseline):
         return {
             "background": "uniform" if isinstance(self.background, str) else "set",
             "background_size": int(background.shape[0]),
-            "random_state": "Generator" if isinstance(random_state, np.random.Generator) else random_state,
+            "random_state": random_state_label(random_state),
             "shap_seed": shap_seed,
         }
 
@@ -311,6 +309,22 @@ def _check_alphabet(alphabet: Any) -> int:
             f"alphabet must be a shap_zero.Alphabet or an alphabet size q in 2..256; got {alphabet!r}"
         )
     return int(alphabet)
+
+
+def validate_random_state(random_state: Any) -> None:
+    """Validate a ``random_state`` argument: None, an integer >= 0 or a Generator."""
+    if random_state is not None and not isinstance(random_state, np.random.Generator):
+        _check_int(random_state, "random_state", 0)
+
+
+def random_state_label(random_state: RandomState) -> Any:
+    """``random_state`` as recorded in a result's params (a Generator has no printable seed)."""
+    return "Generator" if isinstance(random_state, np.random.Generator) else random_state
+
+
+def as_base_values(base_values: Any, n_sequences: int) -> np.ndarray:
+    """Per-sequence base values, shape (n_sequences,), float64, from an array or a scalar."""
+    return np.broadcast_to(np.asarray(base_values, dtype=np.float64), (n_sequences,)).copy()
 
 
 def check_codes(array: Any, name: str, n: int, q: int) -> np.ndarray:
@@ -439,9 +453,6 @@ def seeds(random_state: RandomState) -> tuple[np.random.Generator, int]:
     shap_seed : int
         The first draw of ``rng`` (the background is drawn after it).
     """
-    if isinstance(random_state, np.random.Generator):
-        rng = random_state
-    else:
-        rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(random_state)  # a Generator comes back unchanged
     shap_seed = int(rng.integers(0, 2**32))
     return rng, shap_seed

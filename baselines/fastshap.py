@@ -75,6 +75,8 @@ from baselines._protocol import (
     _check_int,
     check_background_option,
     check_codes,
+    random_state_label,
+    validate_random_state,
 )
 from shap_zero import Alphabet
 from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
@@ -515,8 +517,7 @@ class FastSHAP(Baseline):
         """
         n = _check_int(seq_length, "seq_length", 1)
         q = _check_alphabet(alphabet)
-        if random_state is not None and not isinstance(random_state, np.random.Generator):
-            _check_int(random_state, "random_state", 0)
+        validate_random_state(random_state)
         self._check_n(n)
         counting = CountingModel(model, n, q)
         train = None if X_train is None else check_codes(X_train, "X_train", n, q)
@@ -621,11 +622,7 @@ class FastSHAP(Baseline):
             A second counter for ``f(X_val)``, so monitoring is not counted as cost.
         """
         torch = _import_torch()
-        rng = (
-            random_state
-            if isinstance(random_state, np.random.Generator)
-            else np.random.default_rng(random_state)
-        )
+        rng = np.random.default_rng(random_state)  # a Generator comes back unchanged
         torch_seed = int(rng.integers(0, 2**63 - 1))
         background = (
             None if isinstance(self.background, str) else check_codes(self.background, "background", n, q)
@@ -769,9 +766,7 @@ class FastSHAP(Baseline):
         self.null_value_ = null
         self._scale = scale
         self.seq_length_, self.q_ = n, q
-        self._fit_random_state = (
-            "Generator" if isinstance(random_state, np.random.Generator) else random_state
-        )
+        self._fit_random_state = random_state_label(random_state)
         self.fit_report_ = FitReport(
             n_model_queries=queries(),
             seconds=time.perf_counter() - start - monitor_seconds,

@@ -39,8 +39,10 @@ from baselines._protocol import (
     RandomState,
     _check_alphabet,
     _check_int,
+    as_base_values,
     check_background_option,
     check_codes,
+    validate_random_state,
 )
 from baselines.exact import enumerated_background
 from shap_zero import Alphabet
@@ -347,8 +349,7 @@ class InteractionBaseline(abc.ABC):
         q = _check_alphabet(alphabet)
         index, order = self._check_index_order(index, order, n)
         codes = check_codes(X, "X", n, q)
-        if random_state is not None and not isinstance(random_state, np.random.Generator):
-            _check_int(random_state, "random_state", 0)
+        validate_random_state(random_state)
         # Refuse infeasible problems before the first model query.
         self._preflight(n, q, index, order)
         counting = CountingModel(model, n, q)
@@ -359,13 +360,12 @@ class InteractionBaseline(abc.ABC):
         seconds = time.perf_counter() - start
         subsets = interaction_subsets(n, order)
         values = np.asarray(values, dtype=np.float64).reshape(codes.shape[0], len(subsets))
-        base_values = np.broadcast_to(np.asarray(base_values, dtype=np.float64), (codes.shape[0],)).copy()
         return InteractionResult(
             index=index,
             order=order,
             subsets=subsets,
             values=values,
-            base_values=base_values,
+            base_values=as_base_values(base_values, codes.shape[0]),
             n_model_queries=counting.rows,
             seconds=seconds,
             method=self.name,

@@ -65,7 +65,7 @@ class MonteCarloSHAP(Baseline):
     def _explain(
         self, model: CountingModel, X: np.ndarray, n: int, q: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+        rng = np.random.default_rng(random_state)  # a Generator comes back unchanged
         n_pairs = self.n_permutations // 2
         pairs_per_call = max(1, self.max_rows // (2 * n))
         values = np.empty(X.shape, dtype=np.float64)

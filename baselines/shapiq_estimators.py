@@ -16,6 +16,7 @@ from baselines._protocol import (
     _check_int,
     check_background_option,
     global_numpy_rng,
+    random_state_label,
     sampled_background,
 )
 from baselines.interactions import InteractionBaseline, interaction_subsets
@@ -280,10 +281,7 @@ class ShapiqInteractions(InteractionBaseline):
         order: int,
         random_state: RandomState,
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        if isinstance(random_state, np.random.Generator):
-            rng = random_state
-        else:
-            rng = np.random.default_rng(random_state)
+        rng = np.random.default_rng(random_state)  # a Generator comes back unchanged
         background = sampled_background(self.background, self.background_size, n, q, rng)
         sequence_seeds = rng.integers(0, 2**32, size=X.shape[0])
         base = float(model(background).mean())
@@ -318,7 +316,7 @@ class ShapiqInteractions(InteractionBaseline):
             "shapiq_order": shapiq_order,
             "background": "uniform" if isinstance(self.background, str) else "set",
             "background_size": int(background.shape[0]),
-            "random_state": "Generator" if isinstance(random_state, np.random.Generator) else random_state,
+            "random_state": random_state_label(random_state),
             "coalitions": coalitions,
             "estimation_budget": reported,
             "warnings": list(notes),

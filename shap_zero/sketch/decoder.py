@@ -59,6 +59,7 @@ from shap_zero._kernels.peeling import (
 from shap_zero._kernels.transforms import block_transforms, block_transforms_serial
 from shap_zero._validation import check_int
 from shap_zero.exceptions import InvalidParameterError
+from shap_zero.fourier import _lexicographic_min
 from shap_zero.sketch.design import SubsamplingDesign
 
 __all__ = [
@@ -210,16 +211,6 @@ def _conjugate_bins(q: int, b: int) -> np.ndarray:
     conj = (weights @ negated).astype(np.int64)
     conj.flags.writeable = False
     return conj
-
-
-def _canonical(freqs: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lexicographic min of k and -k per row, and whether -k was taken."""
-    negated = (-freqs) % q
-    differs = freqs != negated
-    first = np.argmax(differs, axis=1)
-    rows = np.arange(freqs.shape[0])
-    flipped = differs.any(axis=1) & (negated[rows, first] < freqs[rows, first])
-    return np.where(flipped[:, None], negated, freqs), flipped
 
 
 def _self_conjugate(freqs: np.ndarray, q: int) -> np.ndarray:
@@ -839,7 +830,7 @@ def low_degree_frequencies(n: int, q: int, degree: int, *, hermitian: bool = Tru
         blocks.append(block.reshape(-1, n))
     freqs = np.concatenate(blocks)
     if hermitian:
-        _, flipped = _canonical(freqs, q)
+        _, flipped = _lexicographic_min(freqs, (-freqs) % q)  # keep k, drop -k
         freqs = freqs[~flipped]
     return np.ascontiguousarray(freqs)
 
