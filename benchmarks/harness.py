@@ -30,7 +30,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -634,8 +633,3 @@ def _stored_reference(path: Path) -> tuple[np.ndarray | None, np.ndarray | None]
         return None, None
     with np.load(arrays_path, allow_pickle=False) as data:
         return data["values"], data["interactions"] if "interactions" in data.files else None
-
-
-def suite_settings(suite: Suite) -> dict[str, Any]:
-    """The suite's definition as JSON-ready data."""
-    return asdict(suite)
