@@ -89,7 +89,7 @@ def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: st
     model : callable
         Takes uint8 codes of shape (B, n), returns B numbers or (B, m).
     codes : ndarray of shape (B, n), uint8
-        The batch, passed to the model as is.
+        The batch; the model receives a copy that the library never reads again.
     where : str
         Description of the batch for error messages (e.g. "batch 3 (rows 8192..12287)").
 
@@ -105,7 +105,9 @@ def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: st
         If the output has the wrong shape, is not numeric or is not finite.
     """
     try:
-        raw = model(codes)
+        # A fresh copy: a model that writes into its input must not corrupt the
+        # caller's design points, which engines read again after the queries.
+        raw = model(codes.copy())
     except Exception as error:
         raise ModelError(f"the model raised on {where}: {type(error).__name__}: {error}") from error
     return check_model_output(raw, codes.shape[0], where)

@@ -596,3 +596,38 @@ def test_progress_bar_counts_queries_from_the_resumed_points(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "toy queries" in err and "10/30" in err and "30/30" in err and "query/s" in err
+
+
+def test_resumed_values_get_the_same_checks_as_fresh_ones(tmp_path):
+    """A record whose CRC was recomputed after writing NaN into it is refused, not used."""
+    points = numbered_points(40, 5)
+    checkpoint = tmp_path / "ck"
+    run_queries(smooth_model, points, batch_size=8, checkpoint=checkpoint)
+    data = bytearray(checkpoint.read_bytes())
+    # Walk the records (tag, length, payload, crc32) to the second batch record.
+    position, records = 0, []
+    while position < len(data):
+        (length,) = struct.unpack_from("<Q", data, position + 8)
+        records.append(position)
+        position += 16 + length + 4
+    batch = records[2]
+    (length,) = struct.unpack_from("<Q", data, batch + 8)
+    struct.pack_into("<d", data, batch + 16 + 24, float("nan"))  # the first value of the batch
+    struct.pack_into("<I", data, batch + 16 + length, zlib.crc32(bytes(data[batch : batch + 16 + length])))
+    checkpoint.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="passes its CRC but fails the model-output checks.*not finite"):
+        run_queries(Recorder(), points, batch_size=8, checkpoint=checkpoint)
+
+
+def test_the_model_gets_a_copy_it_may_write_into():
+    points = numbered_points(30, 4)
+    kept = points.copy()
+
+    def vandal(codes):
+        out = smooth_model(codes)
+        codes[:] = 0
+        return out
+
+    result = run_queries(vandal, points, batch_size=7)
+    np.testing.assert_array_equal(points, kept)
+    np.testing.assert_array_equal(result.values, np.asarray(smooth_model(kept)).reshape(len(kept), -1))

@@ -65,7 +65,7 @@ import numpy as np
 from shap_zero._validation import check_int
 from shap_zero._version import __version__
 from shap_zero.exceptions import CheckpointError, InvalidParameterError, ModelError, ModelOutputError
-from shap_zero.models import DEFAULT_BATCH_SIZE, query_batch
+from shap_zero.models import DEFAULT_BATCH_SIZE, check_model_output, query_batch
 
 try:  # advisory file locks; not available on Windows, where concurrent use goes undetected
     import fcntl
@@ -296,10 +296,17 @@ class _Campaign:
         return self.out
 
     def store_resumed(self, index: int, values: np.ndarray) -> None:
-        """Put a batch read from the checkpoint in place."""
+        """Check a batch read from the checkpoint as a fresh model output, then put it in place."""
+        start, stop = self.rows(index)
+        try:
+            values = check_model_output(values, stop - start, _where(index, start, stop))
+        except ModelOutputError as error:
+            raise CheckpointError(
+                f"checkpoint {self.checkpoint_path} holds a record that passes its CRC but fails the "
+                f"model-output checks: {error}. The file was altered; delete it to start over."
+            ) from error
         out = self.allocate(values.shape[1])
         self.m_from_checkpoint = True
-        start, stop = self.rows(index)
         out[start:stop] = values
         self.n_resumed += stop - start
 
