@@ -29,6 +29,6 @@ def serial_twin(kernel: Any) -> Any:
     return numba.njit(cache=True, nogil=True)(clone)
 
 
-def choose(kernel: Any, twin: Any, work: int) -> Any:
-    """``kernel`` when ``work`` (inner-loop operations) is large enough, else ``twin``."""
-    return kernel if work >= PARALLEL_MIN_WORK else twin
+def choose(kernel: Any, twin: Any, work: int, threshold: int = PARALLEL_MIN_WORK) -> Any:
+    """``kernel`` when ``work`` (inner-loop operations) reaches ``threshold``, else ``twin``."""
+    return kernel if work >= threshold else twin

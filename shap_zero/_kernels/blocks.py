@@ -1,0 +1,169 @@
+"""Functions that are sums of tables over position subsets ("blocks"), at many sequences.
+
+A block b is a set of positions ``S_b`` (CSR: ``block_pos[block_ptr[b]:block_ptr[b+1]]``,
+in increasing order) with a table of q^|S_b| numbers at
+``tables[table_ptr[b]:table_ptr[b+1]]``. A sequence x reads entry
+``index_b(x) = sum_e x[S_b[e]] * q^(|S_b| - 1 - e)`` of the table (the first position is
+the most significant digit, so a table reshaped to (q,) * |S_b| in C order is indexed by
+the letters in position order).
+
+Sequences come transposed, ``codes_t`` of shape (n, N), so that the loops over
+sequences read contiguous memory. Row chunks keep the per-chunk index array in cache.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from shap_zero._kernels.dispatch import serial_twin
+
+#: Sequences per chunk of the row loops.
+ROW_CHUNK = 2048
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _chunk_index(codes_t, positions_start, positions_stop, block_pos, q, start, count, index):
+    """``index[j] = index_b(x_{start + j})`` for ``j < count``."""
+    position = block_pos[positions_start]
+    for j in range(count):
+        index[j] = codes_t[position, start + j]
+    for e in range(positions_start + 1, positions_stop):
+        position = block_pos[e]
+        for j in range(count):
+            index[j] = index[j] * q + codes_t[position, start + j]
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def add_block_tables(
+    codes_t: np.ndarray,
+    block_ptr: np.ndarray,
+    block_pos: np.ndarray,
+    table_ptr: np.ndarray,
+    tables: np.ndarray,
+    q: int,
+    out: np.ndarray,
+) -> None:
+    """Add ``sum_b tables[table_ptr[b] + index_b(x_r)]`` to ``out[r]`` for every sequence r.
+
+    Parameters
+    ----------
+    codes_t : ndarray of shape (n, N), uint8
+        Transposed codes.
+    block_ptr : ndarray of shape (B + 1,), int64
+    block_pos : ndarray of shape (block_ptr[-1],), int64
+        Positions of every block; every block has at least one.
+    table_ptr : ndarray of shape (B + 1,), int64
+        ``table_ptr[b + 1] - table_ptr[b] = q ** |S_b|``.
+    tables : ndarray of shape (table_ptr[-1],), float64
+    q : int
+    out : ndarray of shape (N,), float64
+        Accumulated in place.
+    """
+    n_rows = codes_t.shape[1]
+    n_blocks = block_ptr.shape[0] - 1
+    n_chunks = (n_rows + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in numba.prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        count = min(ROW_CHUNK, n_rows - start)
+        index = np.empty(count, dtype=np.int64)
+        for b in range(n_blocks):
+            _chunk_index(codes_t, block_ptr[b], block_ptr[b + 1], block_pos, q, start, count, index)
+            offset = table_ptr[b]
+            for j in range(count):
+                out[start + j] += tables[offset + index[j]]
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def block_histograms(
+    codes_t: np.ndarray,
+    weights: np.ndarray,
+    block_ptr: np.ndarray,
+    block_pos: np.ndarray,
+    table_ptr: np.ndarray,
+    q: int,
+    out: np.ndarray,
+) -> None:
+    """``out[table_ptr[b] + a] = sum of weights[r] over the sequences r with index_b(x_r) = a``.
+
+    The adjoint of :func:`add_block_tables`. Blocks are independent, so threads split
+    the blocks and never write to the same entry.
+
+    Parameters
+    ----------
+    codes_t : ndarray of shape (n, N), uint8
+    weights : ndarray of shape (N,), float64
+    block_ptr, block_pos, table_ptr, q
+        As in :func:`add_block_tables`.
+    out : ndarray of shape (table_ptr[-1],), float64
+        Overwritten.
+    """
+    n_rows = codes_t.shape[1]
+    n_blocks = block_ptr.shape[0] - 1
+    for b in numba.prange(n_blocks):
+        offset = table_ptr[b]
+        for a in range(table_ptr[b + 1] - offset):
+            out[offset + a] = 0.0
+        index = np.empty(ROW_CHUNK, dtype=np.int64)
+        for start in range(0, n_rows, ROW_CHUNK):
+            count = min(ROW_CHUNK, n_rows - start)
+            _chunk_index(codes_t, block_ptr[b], block_ptr[b + 1], block_pos, q, start, count, index)
+            for j in range(count):
+                out[offset + index[j]] += weights[start + j]
+
+
+add_block_tables_serial = serial_twin(add_block_tables)
+block_histograms_serial = serial_twin(block_histograms)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def child_histograms(
+    codes_t: np.ndarray,
+    weights: np.ndarray,
+    parent_ptr: np.ndarray,
+    parent_pos: np.ndarray,
+    child_ptr: np.ndarray,
+    child_pos: np.ndarray,
+    q: int,
+    out: np.ndarray,
+) -> None:
+    """Histograms of ``weights`` over every block "parent plus one position".
+
+    For parent p (positions ``parent_pos[parent_ptr[p]:parent_ptr[p+1]]``) and each of
+    its children c (an extra position ``child_pos[c]``, ``child_ptr[p] <= c <
+    child_ptr[p+1]``), ``out[c, a * q + b]`` sums ``weights[r]`` over the rows r whose
+    parent index is a and whose letter at the extra position is b. The parent's index
+    is computed once per row for all its children, so scoring the candidates of a
+    greedy search costs one pass per parent rather than one per candidate. The extra
+    position is the last digit, whatever its place in sorted order.
+
+    Parameters
+    ----------
+    codes_t : ndarray of shape (n, N), uint8
+    weights : ndarray of shape (N,), float64
+    parent_ptr : ndarray of shape (P + 1,), int64
+    parent_pos : ndarray of shape (parent_ptr[-1],), int64
+        Every parent has at least one position, and all parents have the same number.
+    child_ptr : ndarray of shape (P + 1,), int64
+    child_pos : ndarray of shape (C,), int64
+    q : int
+    out : ndarray of shape (C, q ** (degree + 1)), float64
+        Overwritten.
+    """
+    n_rows = codes_t.shape[1]
+    n_parents = parent_ptr.shape[0] - 1
+    for p in numba.prange(n_parents):
+        for c in range(child_ptr[p], child_ptr[p + 1]):
+            for a in range(out.shape[1]):
+                out[c, a] = 0.0
+        index = np.empty(ROW_CHUNK, dtype=np.int64)
+        for start in range(0, n_rows, ROW_CHUNK):
+            count = min(ROW_CHUNK, n_rows - start)
+            _chunk_index(codes_t, parent_ptr[p], parent_ptr[p + 1], parent_pos, q, start, count, index)
+            for c in range(child_ptr[p], child_ptr[p + 1]):
+                position = child_pos[c]
+                for j in range(count):
+                    out[c, index[j] * q + codes_t[position, start + j]] += weights[start + j]
+
+
+child_histograms_serial = serial_twin(child_histograms)
