@@ -303,7 +303,9 @@ def _time_per_sequence(function: Callable[[np.ndarray], Any], X: np.ndarray, rep
 
 
 def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    method = "exact" if spec.method == "exact" else "qsft"
+    settings = dict(spec.settings)
+    # Cells without a method setting predate the engines and were computed with q-SFT.
+    method = "exact" if spec.method == "exact" else settings.pop("method", "qsft")
     explainer = sz.ZeroExplainer(
         ctx.function,
         alphabet=ctx.model.alphabet,
@@ -311,7 +313,7 @@ def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dic
         method=method,
         progress=ctx.progress,
         random_state=ctx.suite.seed,
-        **spec.settings,
+        **settings,
     )
     explainer.fit()
     values = explainer.shap_values(ctx.X)
@@ -327,13 +329,12 @@ def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dic
     extra: dict[str, Any] = {"n_terms": sketch.n_terms, "max_degree": sketch.max_degree}
     if report is not None:
         extra.update(
-            b=report.b,
-            n_groups=report.n_groups,
-            n_repeats=report.n_repeats,
+            engine=report.engine,
+            design=report.design,
             design_queries=report.n_unique_design_points,
             validation_queries=report.n_validation_queries,
             model_seconds=report.model_seconds,
-            decode_seconds=report.decode_seconds,
+            fit_seconds=report.fit_seconds,
             held_out_r2=report.outputs[0].r2 if report.outputs else None,
         )
     record = {

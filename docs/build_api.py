@@ -27,6 +27,7 @@ SECTIONS = ("Alphabets", "Sketches", "Learning sketches", "Explaining", "Attribu
 MODULE_SECTIONS = {  # defining module (or package) -> section
     "shap_zero.alphabet": "Alphabets", "shap_zero.fourier": "Sketches", "shap_zero.exact": "Sketches",
     "shap_zero.synthetic": "Sketches", "shap_zero.sketch": "Learning sketches",
+    "shap_zero.engines": "Learning sketches",
     "shap_zero.explainer": "Explaining", "shap_zero.models": "Explaining",
     "shap_zero.attribution": "Attribution functions", "shap_zero.plots": "Plots",
 }

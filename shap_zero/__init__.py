@@ -33,11 +33,21 @@ from shap_zero.exceptions import (
     ShapZeroError,
     SketchFileError,
 )
-from shap_zero.exact import exact_sketch
+from shap_zero.engines import (
+    ENGINES,
+    QSFT,
+    AutoEngine,
+    ExactEngine,
+    HybridEngine,
+    RegressionEngine,
+    SketchEngine,
+    SketchReport,
+    exact_sketch,
+    make_engine,
+)
 from shap_zero.explainer import GlobalExplanation, InteractionExplanation, ZeroExplainer
 from shap_zero.fourier import FourierSketch
 from shap_zero.models import SequenceModel
-from shap_zero.sketch import QSFT
 from shap_zero.synthetic import random_sparse_sketch
 
 from shap_zero import plots  # noqa: E402  (sz.plots, as shap.plots; matplotlib loads only when drawing)
@@ -52,6 +62,14 @@ __all__ = [
     "exact_sketch",
     "random_sparse_sketch",
     "QSFT",
+    "SketchEngine",
+    "SketchReport",
+    "ExactEngine",
+    "RegressionEngine",
+    "HybridEngine",
+    "AutoEngine",
+    "ENGINES",
+    "make_engine",
     "ZeroExplainer",
     "InteractionExplanation",
     "GlobalExplanation",

@@ -20,3 +20,9 @@ MOBIUS_CHUNK_BYTES = 1 << 26
 #: Largest term degree expanded over all subsets of its support (2^d) under a
 #: non-uniform background.
 MAX_MIXTURE_DEGREE = 16
+
+#: Model queries of a sketching campaign when the user gives no budget.
+DEFAULT_BUDGET = 1_000_000
+
+#: Largest q^n of a dense transform (all sequences enumerated): n = 11 at q = 4.
+MAX_DENSE_SIZE = 4**11

@@ -1,7 +1,9 @@
 """Command line: ``python -m shap_zero demo`` runs the built-in workflow end to end.
 
-The default sketches a real model, ViennaRNA's RNA folding energy at n = 30, with q-SFT,
-explains 1,000 random sequences, saves the sketch and figures, and prints the cost.
+The default sketches a real model, ViennaRNA's RNA folding energy at n = 30, with the
+automatic engine (``--method``), estimates the error of its SHAP values with a Monte
+Carlo check, explains 1,000 random sequences, saves the sketch and figures, and prints
+the cost.
 ``--model toy`` runs a small DNA model with an exact sketch instead (no extra needed).
 """
 
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from shap_zero.alphabet import DNA, RNA, Alphabet
+from shap_zero.engines import ENGINES
 from shap_zero.examples import VIENNA_INSTALL_HINT, rna_folding_energy, toy_guide_model
 from shap_zero.explainer import ZeroExplainer
 
@@ -62,31 +65,36 @@ def _demo(args: argparse.Namespace) -> None:
         # spawn: forking after numba's threads have started can deadlock (docs/sketching.md).
         executor = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
     try:
+        vienna = args.model == "vienna"
+        options: dict[str, Any] = {"check_sequences": args.check} if vienna and args.check else {}
+        if executor is not None:
+            options.update(executor=executor, batch_size=2048)
         explainer = ZeroExplainer(
             model,
             alphabet=alphabet,
             seq_length=n,
-            budget=args.budget if args.model == "vienna" else None,
+            method=args.method,
+            budget=args.budget if vienna and args.method != "exact" else None,
             random_state=args.seed,
             progress=not args.quiet,
-            **({"executor": executor, "batch_size": 2048} if executor is not None else {}),
+            **options,
         ).fit()
     finally:
         if executor is not None:
             executor.shutdown()
     report = explainer.report_
-    how = "q-SFT" if report is not None else f"the exact transform (all {alphabet.q}^{n} sequences)"
     print(
-        f"\nSketch by {how}: {explainer.n_queries_:,} model queries in {explainer.fit_seconds_:.1f} s; "
+        f"\nSketch by the {report.engine!r} engine: {explainer.n_queries_:,} model queries in "
+        f"{explainer.fit_seconds_:.1f} s (model calls {report.model_seconds:.1f} s, fit {report.fit_seconds:.2f} s); "
         f"{explainer.sketch_.n_terms:,} terms, max degree {explainer.sketch_.max_degree}."
     )
-    if report is not None:
-        quality = report.outputs[0]
-        print(
-            f"  design b={report.b}, C={report.n_groups}, R={report.n_repeats}; model calls {report.model_seconds:.1f} s, "
-            f"decoding {report.decode_seconds:.2f} s; held-out R^2 {quality.r2:.3f} on "
-            f"{report.n_validation_queries:,} random sequences."
-        )
+    quality = report.outputs[0]
+    if quality.r2 is not None:
+        print(f"  held-out R^2 {quality.r2:.3f} on {report.n_validation_queries:,} random sequences.")
+    if quality.shap_accuracy is not None:
+        print(f"  accuracy check: {quality.shap_accuracy}.")
+        if quality.shap_accuracy.poor:
+            print("  WARNING: these SHAP values are far from the model's; raise --budget before relying on them.")
     sketch_path = out_dir / f"{name}.sketch.npz"
     explainer.save(sketch_path)
     print(f"Saved the sketch: {sketch_path} (reload with shap_zero.ZeroExplainer({str(sketch_path)!r}))")
@@ -203,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--model", choices=("vienna", "toy"), default="vienna",
                       help="vienna: ViennaRNA folding energy (needs the vienna extra); toy: a small DNA model (default: %(default)s)")
     demo.add_argument("--length", type=int, default=30, help="sequence length n of the RNA model (default: %(default)s)")
-    demo.add_argument("--budget", type=int, default=300_000, help="model queries for the q-SFT sketch (default: %(default)s)")
+    demo.add_argument("--method", choices=tuple(ENGINES), default="auto",
+                      help="sketch engine, see shap_zero.engines (default: %(default)s)")
+    demo.add_argument("--budget", type=int, default=300_000,
+                      help="model queries for the sketch, held-out and check queries included (default: %(default)s)")
+    demo.add_argument("--check", type=int, default=8,
+                      help="sequences of the Monte Carlo SHAP accuracy check, inside the budget; 0: none (default: %(default)s)")
     demo.add_argument("--sequences", type=int, default=1000, help="sequences to explain (default: %(default)s)")
     demo.add_argument("--workers", type=int, default=2, help="processes querying the model (default: %(default)s)")
     demo.add_argument("--out", type=Path, default=Path("shap_zero_demo"), help="output folder (default: %(default)s)")

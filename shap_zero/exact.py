@@ -1,12 +1,8 @@
-"""Exact computation by enumeration: the dense Fourier sketch and the brute-force oracle.
+"""The brute-force oracle: exact computation by enumeration, limited to small n.
 
-Two things live here, both limited to small n because they enumerate everything:
-
-* :func:`exact_sketch` queries a model on all q^n sequences and returns its exact
-  (dense) Fourier transform as a :class:`~shap_zero.fourier.FourierSketch`, the
-  exact baseline any learned sketch is compared with;
-* the brute-force oracle below, the slow, obviously-correct twin of shap_zero's
-  Fourier-based fast paths. It never looks at a Fourier spectrum. Instead it
+The slow, obviously-correct twin of shap_zero's Fourier-based fast paths. It never
+looks at a Fourier spectrum and shares no code with them (the dense transform the
+explainer uses lives in :mod:`shap_zero.engines.exact`). Instead it
 
 1. evaluates the model on every completion that the background distribution
    can produce, to tabulate the interventional value function
@@ -38,24 +34,18 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
+from shap_zero._config import MAX_DENSE_SIZE
 from shap_zero._validation import check_int
-from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError, ModelOutputError
-from shap_zero.fourier import FourierSketch
-from shap_zero.models import DEFAULT_BATCH_SIZE, query_batch
-from shap_zero.sketch.queries import run_queries
+from shap_zero.models import query_batch
 
 __all__ = [
-    "exact_sketch",
     "INDEX_NAMES",
     "MAX_DENSE_SIZE",
-    "exact_sketches",
     "MAX_MODEL_EVALUATIONS",
     "MAX_ORACLE_N",
     "MODEL_BATCH_SIZE",
@@ -72,8 +62,6 @@ __all__ = [
     "value_function",
 ]
 
-MAX_DENSE_SIZE: int = 4**11
-"""Largest number of rows :func:`all_sequences` may return (``q**n``)."""
 
 MAX_ORACLE_N: int = 12
 """Largest sequence length (number of players) the oracle accepts: it sweeps all ``2**n`` subsets."""
@@ -1045,156 +1033,3 @@ def brute_force_interactions(
     return [
         interaction_index_from_game(value_function(f, x, weights, probs, q), index, order) for x in queries
     ]
-
-
-# ---------------------------------------------------------------------------
-# The dense (exact) Fourier sketch
-# ---------------------------------------------------------------------------
-
-
-def exact_sketch(
-    model: Callable[[np.ndarray], object],
-    *,
-    seq_length: int,
-    alphabet: Alphabet | int,
-    output: int | None = None,
-    tolerance: float = 1e-12,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: bool = False,
-) -> FourierSketch:
-    """The exact Fourier sketch of a model, from its outputs on all q^n sequences.
-
-    .. math:: F[k] = q^{-n} \\sum_x f(x)\\, \\omega^{-\\langle k, x \\rangle}
-
-    computed with ``numpy.fft.fftn`` over n axes of size q. Feasible for q^n up to
-    :data:`MAX_DENSE_SIZE` (n = 11 at q = 4); the model is queried q^n times.
-
-    Parameters
-    ----------
-    model : callable
-        Takes uint8 codes of shape (M, n) and returns M numbers, or (M, m).
-    seq_length : int
-        Sequence length n.
-    alphabet : Alphabet or int
-        The alphabet (attached to the sketch) or just its size q.
-    output : int, optional
-        Which output column to sketch when the model returns several.
-    tolerance : float, default 1e-12
-        Coefficients with ``|F[k]| <= tolerance * max |F|`` are dropped as FFT
-        round-off; 0 keeps every nonzero coefficient.
-    batch_size : int
-        Sequences per model call.
-    progress : bool
-        Show a progress bar over model queries.
-
-    Returns
-    -------
-    FourierSketch
-        With ``metadata`` holding ``method="exact"`` and ``n_queries=q**n``.
-
-    Raises
-    ------
-    InvalidParameterError
-        If q^n is above :data:`MAX_DENSE_SIZE`, or the model has several outputs and
-        ``output`` is not given.
-    ModelError, ModelOutputError
-        If the model raises or returns NaN, infinite or wrongly shaped outputs.
-    """
-    if output is not None:
-        output = _check_int(output, "output", 0)
-    sketches = exact_sketches(
-        model, seq_length=seq_length, alphabet=alphabet, tolerance=tolerance, batch_size=batch_size, progress=progress
-    )
-    if output is None:
-        if len(sketches) != 1:
-            raise InvalidParameterError(
-                f"the model returns {len(sketches)} outputs; pass output=0..{len(sketches) - 1} to choose one"
-            )
-        return sketches[0]
-    if output >= len(sketches):
-        raise InvalidParameterError(
-            f"output must be an integer in 0..{len(sketches) - 1} (the model has {len(sketches)} outputs); got {output}"
-        )
-    return sketches[output]
-
-
-def exact_sketches(
-    model: Callable[[np.ndarray], object],
-    *,
-    seq_length: int,
-    alphabet: Alphabet | int,
-    tolerance: float = 1e-12,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    executor: Any = None,
-    checkpoint: str | os.PathLike[str] | None = None,
-    progress: bool = False,
-) -> list[FourierSketch]:
-    """The exact Fourier sketch of every output of a model, from one pass over all q^n sequences.
-
-    Parameters
-    ----------
-    model : callable
-        Takes uint8 codes of shape (M, n) and returns M numbers, or (M, m).
-    seq_length : int
-        Sequence length n.
-    alphabet : Alphabet or int
-        The alphabet (attached to the sketches) or just its size q.
-    tolerance : float, default 1e-12
-        Relative round-off cut, as in :func:`exact_sketch`.
-    batch_size : int
-        Sequences per model call.
-    executor : concurrent.futures.Executor, optional
-        Runs model batches in parallel (see :func:`shap_zero.sketch.run_queries`).
-    checkpoint : str or path-like, optional
-        File that stores every finished batch, so an interrupted run resumes without
-        re-querying.
-    progress : bool
-        Show a progress bar over model queries.
-
-    Returns
-    -------
-    list of FourierSketch
-        One per model output (length m), each with ``metadata["output"]`` set.
-
-    Raises
-    ------
-    InvalidParameterError
-        If q^n is above :data:`MAX_DENSE_SIZE`.
-    ModelError, ModelOutputError
-        If the model raises or returns NaN, infinite or wrongly shaped outputs.
-    """
-    if isinstance(alphabet, Alphabet):
-        q, attached = alphabet.q, alphabet
-    else:
-        q, attached = _check_q(alphabet), None
-    n = _check_int(seq_length, "seq_length", 1)
-    if q**n > MAX_DENSE_SIZE:
-        raise InvalidParameterError(
-            f"exact_sketch needs q**n = {q}**{n} = {q**n} model queries; at most MAX_DENSE_SIZE = "
-            f"{MAX_DENSE_SIZE} are allowed. Learn a sparse sketch with the q-SFT engine instead."
-        )
-    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
-        raise InvalidParameterError(f"tolerance must be a number >= 0; got {tolerance!r}")
-    codes = all_sequences(n, q)
-    outputs = run_queries(
-        model,
-        codes,
-        batch_size=batch_size,
-        executor=executor,
-        checkpoint=checkpoint,
-        progress=progress,
-        description="exact sketch",
-    ).values
-    sketches = []
-    for column in range(outputs.shape[1]):
-        spectrum = (np.fft.fftn(outputs[:, column].reshape((q,) * n)) / q**n).reshape(-1)
-        largest = float(np.abs(spectrum).max(initial=0.0))
-        keep = np.abs(spectrum) > tolerance * largest
-        metadata = {
-            "method": "exact",
-            "n_queries": int(q**n),
-            "output": column,
-            "params": {"seq_length": n, "q": q, "output": column, "tolerance": float(tolerance)},
-        }
-        sketches.append(FourierSketch(codes[keep], spectrum[keep], q, attached, metadata=metadata))
-    return sketches

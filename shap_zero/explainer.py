@@ -1,15 +1,15 @@
 """ZeroExplainer: a drop-in ``shap.Explainer`` for models of biological sequences.
 
 The only module that knows shap's ``Explanation`` shapes. It sketches the model once
-(exactly for small q^n, else with q-SFT), then every explanation is a closed form of
-the sketch (:mod:`shap_zero.attribution`).
+with a sketch engine chosen by name (:mod:`shap_zero.engines`), then every explanation
+is a closed form of the sketch (:mod:`shap_zero.attribution`).
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,25 +31,18 @@ from shap_zero.attribution import (
     symbol_totals,
 )
 from shap_zero.attribution.indices import IndexName
-from shap_zero.exact import MAX_DENSE_SIZE, exact_sketches
+from shap_zero.engines import ENGINES, EngineName, SketchEngine, SketchReport, make_engine
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import FourierSketch
 from shap_zero.models import ModelInput, SequenceModel
-from shap_zero.sketch import QSFT, QSFTReport
-from shap_zero.sketch.qsft import DEFAULT_BUDGET
 
 __all__ = ["ZeroExplainer", "InteractionExplanation", "GlobalExplanation", "SketchMethod"]
 
-SketchMethod = Literal["auto", "exact", "qsft"]
-_SKETCH_METHODS = ("auto", "exact", "qsft")
-# QSFT options the explainer forwards; budget, progress and random_state are its own.
-_QSFT_OPTIONS = tuple(
-    name for name in inspect.signature(QSFT.__init__).parameters if name not in ("self", "budget", "progress", "random_state")
-)
-# Options of the query layer, which the exact transform takes too.
-_QUERY_OPTIONS = ("batch_size", "executor", "checkpoint")
-# Options that only make sense for q-SFT.
-_QSFT_ONLY = tuple(name for name in _QSFT_OPTIONS if name not in _QUERY_OPTIONS)
+SketchMethod = EngineName
+# Options the explainer sets on every engine itself.
+_OWN_OPTIONS = ("budget", "progress", "random_state")
+#: Held-out R^2 below which the explainer warns (when no SHAP accuracy check was run).
+LOW_R2_WARNING = 0.5
 #: Sequences per chunk when aggregating over a data set (bounds working memory).
 _SUMMARY_CHUNK = 1 << 14
 
@@ -71,6 +64,28 @@ def _check_names(names: Any, count: int, argument: str, what: str) -> list[str] 
 
 def _is_path(value: Any) -> bool:
     return isinstance(value, str | os.PathLike)
+
+
+def _warn_if_poor(report: SketchReport) -> None:
+    """Warn about outputs whose sketch is unlikely to give faithful SHAP values."""
+    for index, output in enumerate(report.outputs):
+        label = f"output {index}" if len(report.outputs) > 1 else "the model"
+        if output.shap_accuracy is not None:
+            if output.shap_accuracy.poor:
+                warnings.warn(
+                    f"the sketch of {label} gives SHAP values far from the model's: {output.shap_accuracy}. "
+                    "Raise the budget or try another method before relying on them.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        elif output.r2 is not None and output.r2 < LOW_R2_WARNING:
+            warnings.warn(
+                f"the sketch of {label} explains only R^2 = {output.r2:.3f} of the model's variance on held-out "
+                "random sequences, so its SHAP values may be far off. Raise the budget, or measure their error "
+                "with check_sequences=8 (a Monte Carlo check inside the budget).",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 class ZeroExplainer(shap.Explainer):
@@ -104,16 +119,16 @@ class ZeroExplainer(shap.Explainer):
     background : "uniform", Background, str, list of str or array-like, default "uniform"
         The background P of the value function; see :func:`shap_zero.shapley_values`.
     budget : int, optional
-        Largest number of q-SFT design queries (default
-        :data:`shap_zero.sketch.qsft.DEFAULT_BUDGET`, 1,000,000); the ``n_validation``
-        held-out queries (1,000 by default) come on top. Check ``report_`` for the
-        held-out R^2: a budget near the minimum design resolves only a few terms.
-    method : {"auto", "exact", "qsft"}, default "auto"
-        How to sketch a model. ``"exact"``: the dense transform of all q^n outputs
-        (q^n <= :data:`shap_zero.exact.MAX_DENSE_SIZE`). ``"qsft"``: the sparse q-SFT
-        sketch (:class:`~shap_zero.QSFT`). ``"auto"``: exact when q^n is within the
-        budget and no q-SFT design option (anything but ``batch_size``, ``executor``
-        and ``checkpoint``) is given, else q-SFT.
+        Largest number of distinct model queries for the sketch, held-out validation
+        and the optional SHAP accuracy check included (default
+        :data:`shap_zero._config.DEFAULT_BUDGET`, 1,000,000).
+    method : {"auto", "exact", "qsft", "regression", "hybrid"}, default "auto"
+        The sketch engine (:mod:`shap_zero.engines`). ``"auto"``: the exact transform
+        when all q^n sequences fit in the budget, else ``"hybrid"`` (every low-degree
+        term by regression, higher-order blocks by a hierarchical search).
+        ``"qsft"``: the sparse q-SFT sketch, for models known to be a few strong terms.
+        ``"regression"``: every term up to a degree. ``"exact"``: all q^n outputs
+        (q^n <= :data:`shap_zero._config.MAX_DENSE_SIZE`).
     model_input : {"codes", "strings", "onehot", "onehot_flat"}, default "codes"
         What the model takes (:class:`~shap_zero.models.SequenceModel`).
     model_method : {"predict", "predict_proba", "decision_function"}, optional
@@ -128,11 +143,12 @@ class ZeroExplainer(shap.Explainer):
     progress : bool, default False
         Show progress bars over model queries and explanations.
     random_state : None, int or numpy.random.Generator
-        Seeds the q-SFT design. The same seed gives the same sketch.
+        Seeds the engine's design. The same seed gives the same sketch.
     **sketch_options
-        Passed to :class:`~shap_zero.QSFT`: ``b``, ``n_groups``, ``n_repeats``,
-        ``noise_sd``, ``max_degree``, ``refit``, ``hermitian``, ``peel_fraction``,
-        ``complete_degree``, ``n_validation``, ``batch_size``, ``executor``, ``checkpoint``.
+        Passed to the engine: see its class (:class:`~shap_zero.HybridEngine`,
+        :class:`~shap_zero.QSFT`, ...). Every engine takes ``n_validation``,
+        ``check_sequences`` and ``check_permutations`` (the SHAP accuracy check),
+        ``batch_size``, ``executor`` and ``checkpoint``.
 
     Attributes
     ----------
@@ -140,8 +156,8 @@ class ZeroExplainer(shap.Explainer):
         One sketch per model output, after fitting.
     sketch_ : FourierSketch
         The sketch of a single-output model.
-    qsft_ : QSFT or None
-        The fitted q-SFT estimator when the model was sketched with q-SFT.
+    engine_ : SketchEngine or None
+        The fitted engine when a model was sketched (None for given sketches).
     n_queries_ : int
         Model queries spent on the sketch (0 for a given sketch).
     fit_seconds_ : float
@@ -183,13 +199,18 @@ class ZeroExplainer(shap.Explainer):
     ) -> None:
         # shap.Explainer.__init__ is deliberately not called: it wraps maskers and, for
         # the base class, swaps __class__; we set the attributes shap's code reads.
-        unknown = sorted(set(sketch_options) - set(_QSFT_OPTIONS))
+        if method not in ENGINES:
+            raise InvalidParameterError(f"method must be one of {list(ENGINES)}; got {method!r}")
+        accepted = set(ENGINES[method].option_names()) - set(_OWN_OPTIONS)
+        unknown = sorted(set(sketch_options) - accepted)
         if unknown:
+            owners = [name for name, engine in ENGINES.items() if set(unknown) <= set(engine.option_names())]
+            hint = f"; {unknown} belong to " + " or ".join(f"method={name!r}" for name in owners) if owners else ""
             raise InvalidParameterError(
-                f"unknown option(s) {unknown}; ZeroExplainer passes only these to QSFT: {list(_QSFT_OPTIONS)}"
+                f"unknown option(s) {unknown} for method={method!r}, whose engine takes {sorted(accepted)}{hint}"
             )
-        if method not in _SKETCH_METHODS:
-            raise InvalidParameterError(f"method must be one of {list(_SKETCH_METHODS)}; got {method!r}")
+        if budget is not None and "budget" not in ENGINES[method].option_names():
+            raise InvalidParameterError(f"budget does not apply to method={method!r} (its design is fixed)")
         self.masker = None
         self.link = shap.links.identity
         self.linearize_link = False
@@ -199,7 +220,7 @@ class ZeroExplainer(shap.Explainer):
         self.progress = bool(progress)
         self.random_state = random_state
         self.sketch_options = dict(sketch_options)
-        self.qsft_: QSFT | None = None
+        self.engine_: SketchEngine | None = None
         self.n_queries_ = 0
         self.fit_seconds_ = 0.0
         self.sketches_: list[FourierSketch] | None = None
@@ -241,23 +262,8 @@ class ZeroExplainer(shap.Explainer):
                     output_class=output_class,
                 )
             )
-            if method == "exact" and self.q**self.n > MAX_DENSE_SIZE:
-                raise InvalidParameterError(
-                    f"method='exact' needs q**n = {self.q}**{self.n} queries, above MAX_DENSE_SIZE = {MAX_DENSE_SIZE}; "
-                    "use method='qsft'"
-                )
-            qsft_only = sorted(set(sketch_options) & set(_QSFT_ONLY))
-            if method == "exact" and qsft_only:
-                raise InvalidParameterError(
-                    f"{qsft_only} are q-SFT options; method='exact' takes only {list(_QUERY_OPTIONS)}"
-                )
-            if sketch_options.get("checkpoint") is not None and not self._uses_exact() and not (
-                isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
-            ):
-                raise InvalidParameterError(
-                    "checkpoint: a resumable q-SFT campaign needs an integer random_state (the same seed "
-                    f"redraws the same design); got random_state={random_state!r}"
-                )
+            # Checks the options and the budget against n and q before any query.
+            self._make_engine().validate(self.n, self.alphabet if self.alphabet is not None else self.q)
         self.feature_names = _check_names(feature_names, self.n, "feature_names", "position") or _default_feature_names(self.n)
         self.output_names = list(output_names) if output_names is not None else None
         if self.sketches_ is not None:
@@ -328,15 +334,19 @@ class ZeroExplainer(shap.Explainer):
 
     # -- sketching --------------------------------------------------------------------
 
-    def _uses_exact(self) -> bool:
-        if self.method != "auto":
-            return self.method == "exact"
-        size = self.q**self.n
-        budget = self.budget if self.budget is not None else DEFAULT_BUDGET
-        return size <= MAX_DENSE_SIZE and size <= budget and not set(self.sketch_options) & set(_QSFT_ONLY)
+    def _make_engine(self) -> SketchEngine:
+        """The (unfitted) engine of ``method`` with the explainer's options."""
+        options = dict(self.sketch_options)
+        if "budget" in ENGINES[self.method].option_names():
+            options["budget"] = self.budget
+        return make_engine(self.method, progress=self.progress, random_state=self.random_state, **options)
 
     def fit(self) -> ZeroExplainer:
         """Sketch the model (once; later calls do nothing).
+
+        Warns (``UserWarning``) when the report says the sketch's SHAP values are
+        unreliable: the SHAP accuracy check found a large error, or, without the check,
+        the held-out R^2 is below :data:`LOW_R2_WARNING`.
 
         Returns
         -------
@@ -345,7 +355,7 @@ class ZeroExplainer(shap.Explainer):
         Raises
         ------
         InsufficientBudgetError
-            If ``budget`` is below the smallest q-SFT design for this n and q.
+            If ``budget`` is below the smallest campaign of the engine for this n and q.
         ModelError, ModelOutputError
             If the model raises, or returns NaN, infinite or wrongly shaped outputs.
         """
@@ -353,21 +363,15 @@ class ZeroExplainer(shap.Explainer):
             return self
         started = time.perf_counter()
         alphabet = self.alphabet if self.alphabet is not None else self.q
-        if self._uses_exact():
-            query_options = {name: self.sketch_options[name] for name in _QUERY_OPTIONS if name in self.sketch_options}
-            sketches = exact_sketches(
-                self._code_model, seq_length=self.n, alphabet=alphabet, progress=self.progress, **query_options
-            )
-            self.n_queries_ = self.q**self.n
-        else:
-            qsft = QSFT(budget=self.budget, progress=self.progress, random_state=self.random_state, **self.sketch_options)
-            qsft.fit(self._code_model, seq_length=self.n, alphabet=alphabet)
-            sketches = qsft.sketches_
-            self.qsft_ = qsft
-            self.n_queries_ = qsft.n_queries_
+        engine = self._make_engine()
+        engine.fit(self._code_model, seq_length=self.n, alphabet=alphabet, background=self._background)
+        sketches = engine.sketches_
         self._check_output_names(len(sketches))
+        self.engine_ = engine
+        self.n_queries_ = engine.n_queries_
         self.fit_seconds_ = time.perf_counter() - started
         self.sketches_ = sketches
+        _warn_if_poor(engine.report_)
         return self
 
     @property
@@ -385,9 +389,9 @@ class ZeroExplainer(shap.Explainer):
         return len(self.fit().sketches_)  # type: ignore[arg-type]
 
     @property
-    def report_(self) -> QSFTReport | None:
-        """The q-SFT quality report (held-out R^2, queries, seconds), or None for other sketches."""
-        return None if self.qsft_ is None else self.qsft_.report_
+    def report_(self) -> SketchReport | None:
+        """The engine's report (held-out R^2, SHAP accuracy, queries, seconds), or None for given sketches."""
+        return None if self.engine_ is None else self.engine_.report_
 
     @property
     def expected_value(self) -> float | np.ndarray:

@@ -182,27 +182,32 @@ def test_sketches_once_on_first_use_and_never_queries_again():
     explainer.fit()
     assert counting.rows == rows
     assert explainer.sketch_.metadata["method"] == "exact"
-    assert explainer.report_ is None
+    assert explainer.report_.engine == "exact" and explainer.report_.n_model_queries == rows
 
 
 def test_qsft_sketch_of_a_sparse_model_gives_its_exact_values(seed):
     n = 24
     truth = sz.random_sparse_sketch(n, 4, 40, max_degree=3, alphabet=sz.DNA, random_state=seed)
-    explainer = sz.ZeroExplainer(truth.predict, alphabet=sz.DNA, seq_length=n, b=4, n_repeats=1, random_state=seed)
+    explainer = sz.ZeroExplainer(
+        truth.predict, alphabet=sz.DNA, seq_length=n, method="qsft", b=4, n_repeats=1, random_state=seed
+    )
     X = np.random.default_rng(seed).integers(0, 4, size=(50, n))
     assert_allclose(explainer.shap_values(X), sz.shapley_values(truth, X), atol=1e-8)
     assert_allclose(explainer.expected_value, sz.expected_value(truth), atol=1e-8)
-    assert explainer.qsft_ is not None and explainer.report_ is explainer.qsft_.report_
-    assert explainer.n_queries_ == explainer.qsft_.n_queries_ > 0
+    assert isinstance(explainer.engine_, sz.QSFT) and explainer.report_ is explainer.engine_.report_
+    assert explainer.n_queries_ == explainer.engine_.n_queries_ > 0
     assert explainer.sketch_.metadata["method"] == "qsft"
 
 
-def test_auto_method_picks_exact_within_budget_and_qsft_beyond(seed):
+def test_auto_method_picks_exact_within_budget_and_hybrid_beyond(seed):
+    assert sz.AutoEngine().choose(6, 4).name == "exact"
+    assert sz.AutoEngine(budget=2000).choose(6, 4).name == "hybrid"
+    assert sz.AutoEngine().choose(12, 4).name == "hybrid"  # 4^12 > MAX_DENSE_SIZE
     model = _nonlinear_model(6, 4, seed)
-    assert sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6)._uses_exact()
-    assert not sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, budget=2000)._uses_exact()
-    assert not sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, b=2)._uses_exact()
-    assert not sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=12)._uses_exact()  # 4^12 > MAX_DENSE_SIZE
+    explainer = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, budget=3000, random_state=seed).fit()
+    assert explainer.report_.engine == "hybrid" and explainer.n_queries_ <= 3000
+    with pytest.raises(InvalidParameterError, match="method='qsft'"):
+        sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, b=2)
 
 
 def test_same_seed_same_sketch(seed):
@@ -214,8 +219,8 @@ def test_same_seed_same_sketch(seed):
     def model(codes):  # deterministic "noise" so both runs see the same outputs
         return truth.predict(codes) + 0.05 * noise[codes[:, :6].astype(np.int64) @ (4 ** np.arange(6))]
 
-    first = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=n, b=3, random_state=seed).sketch_
-    second = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=n, b=3, random_state=seed).sketch_
+    first = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=n, method="qsft", b=3, random_state=seed).sketch_
+    second = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=n, method="qsft", b=3, random_state=seed).sketch_
     assert_allclose(first.frequencies, second.frequencies)
     assert_allclose(first.coefficients, second.coefficients)
 
@@ -494,7 +499,7 @@ def test_bad_arguments_are_named():
         sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=4, method="kernel")
     with pytest.raises(InvalidParameterError, match="MAX_DENSE_SIZE"):
         sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=30, method="exact")
-    with pytest.raises(InvalidParameterError, match="q-SFT options"):
+    with pytest.raises(InvalidParameterError, match="belong to method='qsft'"):
         sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=4, method="exact", b=2)
     with pytest.raises(InvalidParameterError, match="feature_names must hold 4"):
         sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=4, feature_names=["a", "b"])
@@ -526,7 +531,6 @@ def test_exact_sketch_takes_an_executor_and_resumes_from_a_checkpoint(tmp_path):
     path = tmp_path / "exact.ckpt"
     with ThreadPoolExecutor(2) as pool:
         first = sz.ZeroExplainer(counting, alphabet=sz.DNA, seq_length=n, executor=pool, batch_size=500, checkpoint=path)
-        assert first._uses_exact()
         first.fit()
     assert counting.rows == 4**n and first.sketch_.metadata["method"] == "exact"
     again = sz.ZeroExplainer(counting, alphabet=sz.DNA, seq_length=n, batch_size=500, checkpoint=path).fit()

@@ -1,9 +1,8 @@
-"""Learning sparse Fourier sketches from model queries (q-SFT).
+"""Model queries and the q-SFT algorithm (the engines that use them are in :mod:`shap_zero.engines`).
 
-- :mod:`shap_zero.sketch.design`: the query design (subsampling matrices, delays, budgets);
 - :mod:`shap_zero.sketch.queries`: batched, resumable model queries;
-- :mod:`shap_zero.sketch.decoder`: aliased transforms, peeling, refit, noise floor;
-- :mod:`shap_zero.sketch.qsft`: the :class:`QSFT` estimator that ties them together.
+- :mod:`shap_zero.sketch.design`: the q-SFT query design (subsampling matrices, delays, budgets);
+- :mod:`shap_zero.sketch.decoder`: aliased transforms, peeling, refit, noise floor.
 """
 
 from shap_zero.sketch.design import (
@@ -12,7 +11,6 @@ from shap_zero.sketch.design import (
     draw_design,
 )
 from shap_zero.sketch.decoder import DecodeResult, aliased_transforms, decode, nested_samples
-from shap_zero.sketch.qsft import QSFT, OutputReport, QSFTReport
 from shap_zero.sketch.queries import QueryResult, run_queries
 
 __all__ = [
@@ -25,7 +23,4 @@ __all__ = [
     "DecodeResult",
     "aliased_transforms",
     "nested_samples",
-    "QSFT",
-    "QSFTReport",
-    "OutputReport",
 ]

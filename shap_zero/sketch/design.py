@@ -162,10 +162,13 @@ def design_size(n: int, q: int, b: int, n_groups: int, n_repeats: int) -> int:
 def choose_design(
     budget: int, n: int, q: int, *, n_groups: int | None = None, n_repeats: int | None = None
 ) -> tuple[int, int, int]:
-    """The largest design (b, C, R) whose query count fits a budget.
+    """The design (b, C, R) that spends the most of a budget.
 
-    b is raised first (it sets the number of bins, q^b); C and R default to 3, as the
-    paper advises, and are lowered (R first, then C) only when even b = 1 does not fit.
+    Among b >= 1 and C, R in 1..3 (the paper's C = R = 3 at most), the design with the
+    most query points that fit wins; ties go to the larger b, then to more groups. So
+    the budget is used rather than left over: at q = 20, n = 25 and 1,000,000 queries
+    this is b = 3 with C = R = 2 (832,000 points), not b = 2 with C = R = 3 (93,600);
+    at the paper's TIGER budget it is the paper's b = 7, C = R = 3.
 
     Parameters
     ----------
@@ -187,6 +190,7 @@ def choose_design(
     budget = check_int(budget, name="budget", minimum=1)
     group_options = [n_groups] if n_groups is not None else [3, 2, 1]
     repeat_options = [n_repeats] if n_repeats is not None else [3, 2, 1]
+    best: tuple[int, int, int, int] | None = None  # (points, b, C, R)
     for groups in group_options:
         for repeats in repeat_options:
             per_bin = design_size(n, q, 0, groups, repeats)
@@ -195,7 +199,11 @@ def choose_design(
             b = min(n, int(math.floor(math.log(budget / per_bin, q) + 1e-12)))
             while b > 1 and design_size(n, q, b, groups, repeats) > budget:
                 b -= 1
-            return b, groups, repeats
+            candidate = (design_size(n, q, b, groups, repeats), b, groups, repeats)
+            if best is None or candidate > best:
+                best = candidate
+    if best is not None:
+        return best[1], best[2], best[3]
     minimum = design_size(n, q, 1, group_options[-1], repeat_options[-1])
     raise InsufficientBudgetError(
         f"budget={budget} is below the smallest q-SFT design for n={n}, q={q}: "
