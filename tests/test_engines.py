@@ -125,13 +125,27 @@ def test_hybrid_search_finds_blocks_above_the_base_degree(rng, seed):
     assert_allclose(engine.sketch_.predict(X), model(X), atol=1e-6)
 
 
-def test_auto_is_exact_within_the_budget_and_hybrid_beyond(rng):
-    truth = sz.random_sparse_sketch(12, 4, 30, max_degree=3, alphabet=sz.DNA, random_state=1)
+def test_auto_is_exact_within_the_budget(rng):
     small = sz.random_sparse_sketch(5, 4, 10, max_degree=3, alphabet=sz.DNA, random_state=1)
-    assert sz.AutoEngine().fit(small.predict, seq_length=5, alphabet=sz.DNA).report_.engine == "exact"
-    engine = sz.AutoEngine(budget=20_000, random_state=0).fit(truth.predict, seq_length=12, alphabet=sz.DNA)
-    assert engine.report_.engine == "hybrid" and isinstance(engine.chosen_, sz.HybridEngine)
-    _assert_same_function(engine.sketch_, truth, rng, 12)
+    engine = sz.AutoEngine().fit(small.predict, seq_length=5, alphabet=sz.DNA)
+    assert engine.report_.engine == "exact" and engine.chosen_ == ["exact"]
+    _assert_same_function(engine.sketch_, small, rng, 5)
+
+
+def test_auto_keeps_the_hybrid_on_a_hierarchical_model_and_qsft_on_a_high_degree_sparse_one(rng, seed):
+    n = 10
+    body = _degree_two_model(n, 4, seed)
+    engine = sz.AutoEngine(budget=25_000, random_state=seed).fit(body.predict, seq_length=n, alphabet=sz.DNA)
+    assert engine.report_.engine == "auto" and engine.chosen_[0] in ("hybrid", "joint")
+    _assert_same_function(engine.sketch_, body, rng, n)
+    # Degree-5 terms with no lower-order parts: the block search cannot reach them.
+    n = 30
+    sparse = sz.random_sparse_sketch(n, 4, 30, min_degree=5, max_degree=5, alphabet=sz.DNA, random_state=seed)
+    engine = sz.AutoEngine(budget=60_000, random_state=seed).fit(sparse.predict, seq_length=n, alphabet=sz.DNA)
+    errors = engine.report_.outputs[0].details["selection_mse"]
+    assert engine.chosen_ == ["qsft"] and errors["qsft"] < 1e-12 < errors["hybrid"]
+    _assert_same_function(engine.sketch_, sparse, rng, n)
+    assert engine.report_.n_model_queries <= 60_000
 
 
 @pytest.mark.parametrize("name", ["qsft", "regression", "hybrid"])

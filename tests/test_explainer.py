@@ -200,12 +200,13 @@ def test_qsft_sketch_of_a_sparse_model_gives_its_exact_values(seed):
 
 
 def test_auto_method_picks_exact_within_budget_and_hybrid_beyond(seed):
-    assert sz.AutoEngine().choose(6, 4).name == "exact"
-    assert sz.AutoEngine(budget=2000).choose(6, 4).name == "hybrid"
-    assert sz.AutoEngine().choose(12, 4).name == "hybrid"  # 4^12 > MAX_DENSE_SIZE
+    assert sz.AutoEngine().uses_exact(6, 4)
+    assert not sz.AutoEngine(budget=2000).uses_exact(6, 4)
+    assert not sz.AutoEngine().uses_exact(12, 4)  # 4^12 > MAX_DENSE_SIZE
     model = _nonlinear_model(6, 4, seed)
     explainer = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, budget=3000, random_state=seed).fit()
-    assert explainer.report_.engine == "hybrid" and explainer.n_queries_ <= 3000
+    assert explainer.report_.engine == "auto" and explainer.n_queries_ <= 3000
+    assert explainer.report_.outputs[0].details["chosen"] in ("hybrid", "qsft", "joint")
     with pytest.raises(InvalidParameterError, match="method='qsft'"):
         sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, b=2)
 

@@ -101,7 +101,7 @@ def test_demo_on_rna_folding_energy(tmp_path, capsys):
     args = ["demo", "--length", "12", "--budget", "20000", "--sequences", "100", "--workers", "1", "--quiet"]
     assert cli.main([*args, "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    assert "Sketch by the 'hybrid' engine" in printed and "held-out R^2" in printed
+    assert "Sketch by the 'auto' engine" in printed and "held-out R^2" in printed
     assert "accuracy check: SHAP-value NMSE" in printed
     explainer = sz.ZeroExplainer(tmp_path / "rna_folding_energy.sketch.npz")
     assert explainer.n == 12 and explainer.alphabet == sz.RNA

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from shap_zero._kernels.blocks import (
-    add_block_tables,
     add_block_tables_serial,
     block_histograms,
     block_histograms_serial,
@@ -42,10 +41,12 @@ from shap_zero._kernels.blocks import (
 )
 from shap_zero._kernels.dispatch import choose
 
-#: Table reads per call above which the block kernels run in parallel. High: on a
-#: shared machine a parallel region waits for its slowest thread, and the serial
-#: kernels already stream a million rows per block in a few milliseconds.
-PARALLEL_WORK = 1 << 27
+#: Table reads per call above which the histogram kernels run in parallel. Their
+#: scattered additions wait on memory, which a second thread hides (2x measured on the
+#: project's 2-CPU machine); evaluating tables streams and gains nothing from it, so
+#: :meth:`BlockBasis.predict` stays serial. Small calls stay serial: a parallel region
+#: costs a thread wake-up, and on a shared machine it waits for its slowest thread.
+PARALLEL_WORK = 1 << 24
 
 __all__ = [
     "BlockBasis",
@@ -218,8 +219,7 @@ class BlockBasis:
         """``mean + sum_S T_S[x_S]`` at every row, shape (N,)."""
         out = np.full(rows.n_rows, float(mean))
         if len(self.blocks):
-            kernel = choose(add_block_tables, add_block_tables_serial, rows.n_rows * int(self.block_pos.size), PARALLEL_WORK)
-            kernel(rows.codes_t, self.block_ptr, self.block_pos, self.table_ptr, tables, self.q, out)
+            add_block_tables_serial(rows.codes_t, self.block_ptr, self.block_pos, self.table_ptr, tables, self.q, out)
         return out
 
     def histograms(self, rows: Rows, weights: np.ndarray) -> np.ndarray:
@@ -618,6 +618,7 @@ def child_statistics(
     *,
     level: float = 0.01,
     exclude: set[tuple[int, ...]] | frozenset[tuple[int, ...]] = frozenset(),
+    heredity: int = 1,
 ) -> CandidateScores:
     """Chi-square statistics (as :func:`block_statistics`) of every block "a parent plus one position".
 
@@ -636,6 +637,12 @@ def child_statistics(
     level : float, default 0.01
         Family-wise false-alarm level of the tests.
     exclude : set of tuples, optional
+        Blocks already fitted: never candidates, and the blocks ``heredity`` counts.
+    heredity : int, default 1
+        A candidate is scored only when at least this many of its subsets with one
+        position fewer are in ``exclude`` (its generating parent counts; capped at the
+        number of such subsets). 2 is strong heredity: an interaction is looked for only
+        where two of its parts already interact.
 
     Returns
     -------
@@ -651,9 +658,15 @@ def child_statistics(
             if j in parent:
                 continue
             candidate = tuple(sorted(parent + (j,)))
-            if candidate not in seen:
-                seen.add(candidate)
-                children.append(j)
+            if candidate in seen:
+                continue
+            seen.add(candidate)
+            if heredity > 1:
+                needed = min(heredity, len(candidate))
+                present = sum(candidate[:e] + candidate[e + 1 :] in exclude for e in range(len(candidate)))
+                if present < needed:
+                    continue
+            children.append(j)
         if children:
             by_degree.setdefault(len(parent), []).append((parent, children))
     count = sum(len(children) for groups in by_degree.values() for _, children in groups)

@@ -67,11 +67,16 @@ class HybridEngine(SketchEngine):
         Largest number of candidate blocks scored per round (the strongest parents are
         extended first).
     max_rounds : int, default 12
+    heredity : int, default 2
+        A candidate block is scored only when at least this many of its sub-blocks (one
+        position fewer) are already in the fit: 2 looks for an interaction only where
+        two of its parts interact (strong heredity), which keeps the search cheap; 1
+        extends every fitted block by every position.
     penalty : "cv" or float, default 0
         Ridge penalty of the final joint fit (``"cv"``: chosen by cross-validation, as
         in :class:`~shap_zero.engines.regression.RegressionEngine`). The tests already
         keep weak blocks out, so the default is plain least squares.
-    n_folds : int, default 5
+    n_folds : int, default 3
         Folds when ``penalty="cv"``.
     rows_per_term : float, default 10
         Queries per term for the default ``base_degree``.
@@ -106,8 +111,9 @@ class HybridEngine(SketchEngine):
         search_level: float = 0.01,
         max_candidates: int = 50_000,
         max_rounds: int = 12,
+        heredity: int = 2,
         penalty: float | Literal["cv"] = 0.0,
-        n_folds: int = 5,
+        n_folds: int = 3,
         rows_per_term: float = 10.0,
         budget: int | None = None,
         n_validation: int = 1000,
@@ -129,6 +135,7 @@ class HybridEngine(SketchEngine):
         self.search_level = search_level
         self.max_candidates = max_candidates
         self.max_rounds = max_rounds
+        self.heredity = heredity
         self.penalty = penalty
         self.n_folds = n_folds
         self.rows_per_term = rows_per_term
@@ -157,6 +164,7 @@ class HybridEngine(SketchEngine):
             raise InvalidParameterError(f"search_level: expected a number in (0, 1), got {self.search_level!r}")
         check_int(self.max_candidates, name="max_candidates", minimum=1)
         check_int(self.max_rounds, name="max_rounds", minimum=0)
+        check_int(self.heredity, name="heredity", minimum=1)
         check_int(self.n_folds, name="n_folds", minimum=2)
         if not (self.penalty == "cv" or (isinstance(self.penalty, int | float) and not isinstance(self.penalty, bool)
                                          and math.isfinite(self.penalty) and self.penalty >= 0)):  # fmt: skip
@@ -184,7 +192,7 @@ class HybridEngine(SketchEngine):
             rows, values, context.n, context.q,
             base_degree=plan.info["base_degree"], max_degree=int(self.max_degree),
             search_level=float(self.search_level), max_candidates=int(self.max_candidates),
-            max_rounds=int(self.max_rounds), progress=context.progress,
+            max_rounds=int(self.max_rounds), heredity=int(self.heredity), progress=context.progress,
         )  # fmt: skip
         details: dict[str, Any] = {}
         if self.penalty == "cv" or float(self.penalty) > 0:
@@ -211,6 +219,7 @@ def search_blocks(
     search_level: float,
     max_candidates: int,
     max_rounds: int,
+    heredity: int = 2,
     progress: bool = False,
 ) -> tuple[bl.BlockFit, list[dict[str, Any]]]:
     """Fit every block up to ``base_degree``, then grow higher-degree blocks by tests.
@@ -221,7 +230,7 @@ def search_blocks(
         Uniform random query points (the statistics assume them).
     values : ndarray of shape (N,)
     n, q : int
-    base_degree, max_degree, search_level, max_candidates, max_rounds
+    base_degree, max_degree, search_level, max_candidates, max_rounds, heredity
         As in :class:`HybridEngine`.
     progress : bool
         A progress bar over rounds.
@@ -262,7 +271,11 @@ def search_blocks(
                 swept_at = noise
             else:
                 parents = [block for block in parents if block in fresh]
-            added = _added_blocks(parents, n, q, rows, residual, noise, search_level, basis, term_limit) if parents else {}
+            added = (
+                _added_blocks(parents, n, q, rows, residual, noise, search_level, basis, term_limit, heredity)
+                if parents
+                else {}
+            )
             history.append({"parents": len(parents), "sweep": sweep, "added": len(added), "noise_variance": noise})
             bar.update()
             bar.set_postfix_str(f"{len(basis) + len(added)} blocks")
@@ -289,10 +302,13 @@ def _added_blocks(
     search_level: float,
     basis: bl.BlockBasis,
     term_limit: float,
+    heredity: int,
 ) -> dict[tuple[int, ...], np.ndarray]:
     """The children of ``parents`` that pass their test, strongest first while the terms stay
     below ``term_limit``, with their normal-equation residual entries."""
-    scores = bl.child_statistics(parents, n, q, rows, residual, noise, level=search_level, exclude=set(basis.blocks))
+    scores = bl.child_statistics(
+        parents, n, q, rows, residual, noise, level=search_level, exclude=set(basis.blocks), heredity=heredity
+    )
     passed = sorted(scores.gradients, key=lambda block: -scores.statistics[block] / bl.count_block_terms(len(block), q))
     added, terms = {}, basis.n_terms
     for block in passed:

@@ -165,7 +165,8 @@ def choose_design(
     """The design (b, C, R) that spends the most of a budget.
 
     Among b >= 1 and C, R in 1..3 (the paper's C = R = 3 at most), the design with the
-    most query points that fit wins; ties go to the larger b, then to more groups. So
+    most query points that fit wins, among those with at least two groups whenever one
+    fits; ties go to the larger b, then to more groups. So
     the budget is used rather than left over: at q = 20, n = 25 and 1,000,000 queries
     this is b = 3 with C = R = 2 (832,000 points), not b = 2 with C = R = 3 (93,600);
     at the paper's TIGER budget it is the paper's b = 7, C = R = 3.
@@ -190,7 +191,7 @@ def choose_design(
     budget = check_int(budget, name="budget", minimum=1)
     group_options = [n_groups] if n_groups is not None else [3, 2, 1]
     repeat_options = [n_repeats] if n_repeats is not None else [3, 2, 1]
-    best: tuple[int, int, int, int] | None = None  # (points, b, C, R)
+    best: tuple[int, int, int, int, int] | None = None  # (min(C, 2), points, b, C, R)
     for groups in group_options:
         for repeats in repeat_options:
             per_bin = design_size(n, q, 0, groups, repeats)
@@ -199,11 +200,13 @@ def choose_design(
             b = min(n, int(math.floor(math.log(budget / per_bin, q) + 1e-12)))
             while b > 1 and design_size(n, q, b, groups, repeats) > budget:
                 b -= 1
-            candidate = (design_size(n, q, b, groups, repeats), b, groups, repeats)
+            # Two groups at least whenever they fit: with one, a multiton has no other
+            # group to be peeled in, and decoding degrades sharply.
+            candidate = (min(groups, 2), design_size(n, q, b, groups, repeats), b, groups, repeats)
             if best is None or candidate > best:
                 best = candidate
     if best is not None:
-        return best[1], best[2], best[3]
+        return best[2], best[3], best[4]
     minimum = design_size(n, q, 1, group_options[-1], repeat_options[-1])
     raise InsufficientBudgetError(
         f"budget={budget} is below the smallest q-SFT design for n={n}, q={q}: "

@@ -62,6 +62,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from shap_zero._progress import progress_bar
 from shap_zero._validation import check_int
 from shap_zero._version import __version__
 from shap_zero.exceptions import CheckpointError, InvalidParameterError, ModelError, ModelOutputError
@@ -272,10 +273,8 @@ class _Campaign:
                 self.checkpoint = _Checkpoint.open(self.checkpoint_path, self.points, self.batch_size)
                 stored = self.checkpoint.read_batches(self.store_resumed)
             if self.progress:
-                from tqdm.auto import tqdm
-
-                self.bar = tqdm(
-                    total=self.points.shape[0], initial=self.n_resumed, desc=self.description, unit="query"
+                self.bar = progress_bar(
+                    True, total=self.points.shape[0], initial=self.n_resumed, description=self.description, unit="query"
                 )
             todo = deque(index for index in range(self.n_batches) if index not in stored)
             if self.executor is None:
