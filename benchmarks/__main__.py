@@ -9,11 +9,14 @@ Usage::
 
 Results go to ``results/harness/``: ``cells/<model>/`` (one JSON + NPZ per method
 setting, written as soon as it is done, so an interrupted run resumes; shared by the
-suites, so the full suite reuses the quick suite's cells) and ``<suite>/``:
-``summary.json``, ``summary.md``, ``last_run.json`` (machine, versions, run time) and
-the figures ``amortized_cost.png``, ``accuracy_vs_budget.png`` and
+suites, so the full suite reuses the quick suite's cells; a cell is recomputed when the
+model's outputs changed) and ``<suite>/``: ``summary.json``, ``summary.md``,
+``last_run.json`` (machine, versions, run time) and the figures
+``engines_cost_accuracy.png`` (every sketch engine's NMSE against its queries, with
+KernelSHAP and FastSHAP), ``amortized_cost.png``, ``accuracy_vs_budget.png`` and
 ``example_explanations.png``. ``run`` and ``report`` also replace the suite's results
-block in README.md (quick suite) and docs/benchmarks.md (both suites).
+block in README.md (quick suite) and docs/benchmarks.md (both suites), and its
+best-engine block (``<!-- engines-table:<suite>:start -->``) where those files have one.
 """
 
 from __future__ import annotations

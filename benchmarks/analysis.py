@@ -12,6 +12,14 @@ the grid is as accurate as SHAP zero, the most accurate one is used and the row 
 so (KernelSHAP is then compared at a *lower* accuracy, which favours it); if even the
 cheapest is more accurate, the cheapest is used (which favours SHAP zero, and the row
 says so too).
+
+*Engines*: SHAP zero's cells differ by sketch engine ("qsft", "regression", "hybrid";
+cells without a ``method`` setting predate the engines and are q-SFT). Each engine's
+cells over its budgets form one cost-accuracy curve. The best engine of a model is its
+cell with the lowest NMSE (NMSEs below :data:`EXACT_NMSE` are round-off of exact recovery
+and tie; ties go to fewer queries). q-SFT's best NMSE is then matched on every other
+engine's curve: the queries that engine needs to be at least as accurate, interpolated
+like KernelSHAP's (:func:`benchmarks.metrics.cost_at_error`), against q-SFT's queries.
 """
 
 from __future__ import annotations
@@ -27,18 +35,74 @@ from benchmarks import metrics
 from benchmarks.harness import load_cells, machine_info
 from benchmarks.suites import Suite
 
-__all__ = ["N_GRID", "summarise_suite", "write_outputs"]
+__all__ = [
+    "EXACT_NMSE",
+    "N_GRID",
+    "engine_of",
+    "engines_markers",
+    "noise_floor",
+    "summarise_suite",
+    "table_markers",
+    "write_outputs",
+]
 
 #: Numbers of explained sequences at which amortized costs are reported.
 N_GRID = (1, 10, 100, 1_000, 10_000, 100_000)
 _CURVE = np.unique(np.round(np.logspace(0, 5, 51)).astype(np.int64))
+#: NMSE below this is round-off of an exact recovery: such cells tie on accuracy.
+EXACT_NMSE = 1e-12
+#: Sequences explained by the cost axis of the cost-accuracy figures and the engine table.
+COST_SEQUENCES = 1_000
+
+
 def table_markers(suite_name: str) -> tuple[str, str]:
     """The comments around a suite's results block in a Markdown file."""
     return f"<!-- harness-table:{suite_name}:start -->", f"<!-- harness-table:{suite_name}:end -->"
 
 
+def engines_markers(suite_name: str) -> tuple[str, str]:
+    """The comments around a suite's best-engine table in a Markdown file (optional there)."""
+    return f"<!-- engines-table:{suite_name}:start -->", f"<!-- engines-table:{suite_name}:end -->"
+
+
 def _ok(cell: dict[str, Any]) -> bool:
     return cell.get("status") == "ok"
+
+
+def engine_of(cell: dict[str, Any]) -> str | None:
+    """The sketch engine of a SHAP zero cell ("exact" for the dense transform), None for other methods."""
+    if cell.get("method") == "exact":
+        return "exact"
+    if cell.get("method") == "shap_zero":
+        # Cells without a method setting predate the engines and were computed with q-SFT.
+        return cell.get("settings", {}).get("method", "qsft")
+    return None
+
+
+def _curve_key(cell: dict[str, Any]) -> str:
+    """What a cell's cost-accuracy curve is: its engine for SHAP zero cells, else its method."""
+    return engine_of(cell) or cell["method"]
+
+
+def noise_floor(reference: dict[str, Any] | None) -> float | None:
+    """The NMSE of a Monte Carlo reference against the exact values, in expectation.
+
+    ``mean(standard_errors^2) / mean(reference^2)``, the square of the stored relative
+    standard error; None for exact references. An estimate's NMSE against the reference
+    is its own NMSE plus about this much, so NMSEs near it cannot be told apart.
+    """
+    if not reference or "relative_standard_error" not in reference:
+        return None
+    return float(reference["relative_standard_error"]) ** 2
+
+
+def _nmse(cell: dict[str, Any]) -> float:
+    return cell["accuracy"]["nmse"]
+
+
+def _accuracy_rank(cell: dict[str, Any]) -> tuple[float, int]:
+    """Sort key of the most accurate cell: NMSE (exact recoveries tie), then fewer queries."""
+    return max(_nmse(cell), EXACT_NMSE), cell["one_time_queries"]
 
 
 def _total(cell: dict[str, Any], unit: str, n_sequences: Any, interactions: bool = False) -> np.ndarray:
@@ -106,6 +170,55 @@ def _interaction_rows(zero: dict[str, Any], shapiq_cells: list[dict[str, Any]]) 
     return rows
 
 
+def _queries_to_reach(cells: list[dict[str, Any]], target: float) -> dict[str, Any] | None:
+    """The one-time queries an engine's cells need to reach NMSE ``target``, on their budget curve.
+
+    Returns ``{"queries", "match"}`` (``match`` as in :func:`benchmarks.metrics.cost_at_error`:
+    "interpolated", or "more accurate" when even the cheapest cell is, whose queries
+    are then an upper bound), or None when no cell reaches ``target``.
+    """
+    costs = np.array([c["one_time_queries"] for c in cells], dtype=np.float64)
+    errors = np.array([max(_nmse(c), EXACT_NMSE) for c in cells])
+    queries, match, _ = metrics.cost_at_error(costs, errors, max(target, EXACT_NMSE))
+    return None if match == "less accurate" else {"queries": queries, "match": match}
+
+
+def _best_engine_row(sketches: list[dict[str, Any]], kernels: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The most accurate engine cell of a model, KernelSHAP at its accuracy, and q-SFT's
+    best against the other engines (see the module docstring)."""
+    if not sketches:
+        return None
+    best = min(sketches, key=_accuracy_rank)
+    extra = best.get("extra") or {}
+    row: dict[str, Any] = {
+        "best": best["label"],
+        "engine": engine_of(best),
+        "queries": best["one_time_queries"],
+        "nmse": _nmse(best),
+        "held_out_r2": extra.get("held_out_r2"),
+        "fit_seconds": extra.get("fit_seconds"),
+        "kernelshap": _equal_accuracy_row(best, kernels),
+        "qsft": None,
+    }
+    qsft_cells = [c for c in sketches if engine_of(c) == "qsft"]
+    if qsft_cells:
+        qsft = min(qsft_cells, key=_accuracy_rank)
+        others = {}
+        for engine in sorted({engine_of(c) for c in sketches} - {"qsft"}):
+            others[engine] = _queries_to_reach([c for c in sketches if engine_of(c) == engine], _nmse(qsft))
+        reached = {engine: reach for engine, reach in others.items() if reach is not None}
+        fastest = min(reached, key=lambda engine: reached[engine]["queries"], default=None)
+        row["qsft"] = {
+            "best": qsft["label"],
+            "queries": qsft["one_time_queries"],
+            "nmse": _nmse(qsft),
+            "others": others,
+            "fastest_other": fastest,
+            "ratio": None if fastest is None else reached[fastest]["queries"] / qsft["one_time_queries"],
+        }
+    return row
+
+
 def _load_suite_cells(suite: Suite, out_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
     """Every stored cell of a suite, by model label, then cell label (read once per report)."""
     return {spec.label: load_cells(out_dir, spec) for spec in suite.models}
@@ -140,6 +253,10 @@ def summarise_suite(
         kernels = [c for c in ok if c["method"] == "kernelshap" and c.get("accuracy")]
         zeros = [c for c in ok if c["method"] in ("shap_zero", "exact")]
         model_summary["equal_accuracy"] = [r for z in zeros if (r := _equal_accuracy_row(z, kernels))]
+        model_summary["noise_floor"] = noise_floor(reference)
+        # The budgeted engines only: the dense transform is exact at q^n queries by construction.
+        sketches = [c for c in ok if c["method"] == "shap_zero" and c.get("accuracy")]
+        model_summary["engines"] = _best_engine_row(sketches, kernels)
         shapiq_cells = [c for c in ok if c["method"] == "shapiq"]
         # Interactions: the most accurate SHAP zero setting (by its SHAP values) against each estimator.
         best_zero = min(zeros, key=lambda c: (c.get("accuracy") or {}).get("nmse", math.inf), default=None)
@@ -187,8 +304,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def _fmt_nmse(value: Any) -> str:
-    if value is not None and not math.isnan(value) and value < 1e-12:
-        return "< 1e-12 (exact)"
+    if value is not None and not math.isnan(value) and value < EXACT_NMSE:
+        return f"< {EXACT_NMSE:g} (exact)"
     return _fmt(value)
 
 
@@ -201,7 +318,7 @@ def _pretty(cell: dict[str, Any]) -> str:
     settings = cell.get("settings", {})
     method = cell.get("method")
     if method == "shap_zero":
-        return f"SHAP zero, budget {settings.get('budget', 0):,}"
+        return f"SHAP zero ({engine_of(cell)}), budget {settings.get('budget', 0):,}"
     if method == "exact":
         return "exact transform (q^n queries)"
     if method == "kernelshap":
@@ -320,6 +437,65 @@ def fastshap_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _kernelshap_match_text(row: dict[str, Any] | None) -> str:
+    """KernelSHAP's per-sequence cost at an NMSE, with how it was matched."""
+    if row is None:
+        return "-"
+    how = {
+        "interpolated": "interpolated",
+        "less accurate": f"its most accurate setting, NMSE {_fmt(row['kernelshap_nmse'])}: less accurate",
+        "more accurate": f"its cheapest setting, NMSE {_fmt(row['kernelshap_nmse'])}: more accurate",
+    }[row["match"]]
+    return (
+        f"{row['kernelshap_per_sequence_queries']:,.0f} queries, "
+        f"{_fmt_seconds(row['kernelshap_per_sequence_seconds'])} ({how})"
+    )
+
+
+def _engine_reach_text(qsft: dict[str, Any]) -> tuple[str, str]:
+    """The other engine that needs the fewest queries for q-SFT's best NMSE, and the ratio of queries."""
+    fastest = qsft["fastest_other"]
+    if fastest is None:
+        return (f"not reached by {' or '.join(qsft['others'])}" if qsft["others"] else "-"), "-"
+    reach = qsft["others"][fastest]
+    if reach["match"] == "more accurate":  # its cheapest budget already is: an upper bound
+        return f"{fastest}: <= {reach['queries']:,.0f} queries (its smallest budget)", f"<= {_fmt(qsft['ratio'])}"
+    return f"{fastest}: {reach['queries']:,.0f} queries", _fmt(qsft["ratio"])
+
+
+def engines_table(summary: dict[str, Any]) -> str:
+    """One row per model: its most accurate sketch engine, and q-SFT's best against the other engines."""
+    lines = [
+        "| model | n | reference NMSE floor | best engine | queries | NMSE | held-out R^2 | fit | "
+        "KernelSHAP per sequence at that NMSE | break-even N (time / queries) | q-SFT's best: NMSE, queries | "
+        "other engine at that NMSE | queries / q-SFT's |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model in summary["models"]:
+        row = model.get("engines")
+        if not row:
+            continue
+        cells = {c["label"]: c for c in model["cells"]}
+        floor = model.get("noise_floor")
+        kernel = row["kernelshap"]
+        break_even = (
+            "-" if kernel is None else f"{_fmt_n(kernel['break_even_seconds'])} / {_fmt_n(kernel['break_even_queries'])}"
+        )
+        qsft = row["qsft"]
+        if qsft is None:
+            qsft_text, reach_text, ratio_text = "-", "-", "-"
+        else:
+            qsft_text = f"{_fmt_nmse(qsft['nmse'])}, {qsft['queries']:,}"
+            reach_text, ratio_text = _engine_reach_text(qsft)
+        lines.append(
+            f"| {model['name']} | {model['info']['seq_length']} | {'exact' if floor is None else _fmt(floor)} | "
+            f"{row['engine']}, budget {cells[row['best']]['settings'].get('budget', 0):,} | {row['queries']:,} | "
+            f"{_fmt_nmse(row['nmse'])} | {_fmt(row['held_out_r2'])} | {_fmt_seconds(row['fit_seconds'])} | "
+            f"{_kernelshap_match_text(kernel)} | {break_even} | {qsft_text} | {reach_text} | {ratio_text} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def cells_table(summary: dict[str, Any]) -> str:
     """Every cell: cost and accuracy against the reference."""
     lines = [
@@ -354,15 +530,33 @@ def cells_table(summary: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 
 
-#: One colour per method family, the same in every panel and figure.
+#: One colour per curve (SHAP zero's engines, other methods), the same in every panel and
+#: figure; q-SFT keeps the colour SHAP zero had before the engines.
 FAMILY_COLOURS = {
-    "shap_zero": "#1b9e77",
+    "qsft": "#1b9e77",
+    "regression": "#a6761d",
+    "hybrid": "#66a61e",
     "exact": "#7570b3",
     "kernelshap": "#d95f02",
     "permutation": "#e7298a",
     "fastshap": "#1f78b4",
     "shapiq": "#666666",
 }
+#: Legend names and markers of the curves of the cost-accuracy figure.
+CURVE_NAMES = {
+    "qsft": "SHAP zero: q-SFT",
+    "regression": "SHAP zero: regression",
+    "hybrid": "SHAP zero: hybrid",
+    "exact": "exact transform",
+    "kernelshap": "KernelSHAP",
+    "permutation": "PermutationSHAP",
+    "fastshap": "FastSHAP",
+}
+_MARKERS = {
+    "qsft": "o", "regression": "s", "hybrid": "^", "exact": "P", "kernelshap": "D", "permutation": "v", "fastshap": "*",
+}  # fmt: skip
+#: Legend order: SHAP zero's engines first, then the other methods.
+_CURVE_ORDER = {key: rank for rank, key in enumerate(CURVE_NAMES)}
 #: NMSE below this is drawn at this value (exact recovery, round-off of 1e-28 otherwise rules the axis).
 NMSE_FLOOR = 1e-6
 
@@ -382,8 +576,10 @@ def _shades(cells: list[dict[str, Any]]) -> dict[str, Any]:
     from matplotlib.colors import to_rgb
 
     colours = {}
-    for family in {c["method"] for c in cells}:
-        members = sorted((c for c in cells if c["method"] == family), key=lambda c: float(_total(c, "queries", 1_000)))
+    for family in {_curve_key(c) for c in cells}:
+        members = sorted(
+            (c for c in cells if _curve_key(c) == family), key=lambda c: float(_total(c, "queries", 1_000))
+        )
         base = np.array(to_rgb(FAMILY_COLOURS.get(family, "#000000")))
         for k, cell in enumerate(members):
             lighten = 0.55 * (1 - (k + 1) / len(members))  # the costliest setting in full colour
@@ -395,19 +591,80 @@ def _title(model: dict[str, Any]) -> str:
     return f"{model['name']} (n={model['info']['seq_length']})"
 
 
+def _queries_text(value: float, _position: Any = None) -> str:
+    """A tick label of a query count: 500, 20k, 1.5M."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def _query_ticks(ax: Any, queries: list[float]) -> None:
+    """Labelled ticks at 1, 2 and 5 per decade on a short log axis, one per decade on a long one
+    (matplotlib's default labels only powers of ten, or crowds the minor ticks)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    subs = (1.0,) if max(queries) / min(queries) > 100 else (1.0, 2.0, 5.0)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(_queries_text))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _engines_figure(plt: Any, models: list[dict[str, Any]], path: Path) -> None:
+    """SHAP-value NMSE against the model queries to explain 1,000 sequences, one curve per engine and method.
+
+    Amortized methods (sketch engines, FastSHAP) pay their one-time queries (FastSHAP
+    also one query per sequence); sampling methods (KernelSHAP, PermutationSHAP) pay
+    per sequence, 1,000 times. The dashed line is the reference's noise floor
+    (Monte Carlo references only). Markers are open, so curves that coincide (exact
+    recoveries, all drawn at :data:`NMSE_FLOOR`) stay visible.
+    """
+    fig, axes = _panels(plt, len(models))
+    for ax, model in zip(axes, models, strict=True):
+        curves: dict[str, list[tuple[float, float]]] = {}
+        for cell in model["cells"]:
+            if not _ok(cell) or not cell.get("accuracy") or cell.get("per_sequence_queries") is None:
+                continue
+            queries = float(_total(cell, "queries", COST_SEQUENCES))
+            curves.setdefault(_curve_key(cell), []).append((queries, max(_nmse(cell), NMSE_FLOOR)))
+        for key in sorted(curves, key=lambda key: (_CURVE_ORDER.get(key, len(_CURVE_ORDER)), key)):
+            points = sorted(curves[key])
+            ax.loglog(
+                *zip(*points, strict=True), marker=_MARKERS.get(key, "o"),
+                linestyle="-" if len(points) > 1 else "none", color=FAMILY_COLOURS.get(key),
+                label=CURVE_NAMES.get(key, key), ms=6, lw=1.3, markerfacecolor="none", markeredgewidth=1.3,
+            )  # fmt: skip
+        floor = model.get("noise_floor")
+        if floor is not None:
+            ax.axhline(max(floor, NMSE_FLOOR), color="black", linestyle="--", lw=0.9, label="reference noise floor")
+        if curves:
+            _query_ticks(ax, [queries for points in curves.values() for queries, _ in points])
+        ax.set_title(_title(model), fontsize=9)
+        ax.set_xlabel(f"model queries to explain {COST_SEQUENCES:,} sequences")
+        ax.set_ylabel(f"SHAP-value NMSE vs reference\n(exact recovery drawn at {NMSE_FLOOR:g})", fontsize=8)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=6)
+    fig.suptitle("Cost and accuracy of every sketch engine, KernelSHAP and FastSHAP", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _figures(
     summary: dict[str, Any], suite: Suite, out_dir: Path, loaded: dict[str, dict[str, dict[str, Any]]]
-) -> list[Path]:
+) -> dict[str, Path]:
+    """Draw every figure of a suite; returns their paths by name (file name without ``.png``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    written = []
     models = [m for m in summary["models"] if m.get("cells")]
     if not models:
-        return written
+        return {}
     folder = Path(out_dir) / suite.name
+    written = [folder / "engines_cost_accuracy.png"]
+    _engines_figure(plt, models, written[0])
     # Amortized cost against N.
     fig, axes = _panels(plt, len(models))
     for ax, model in zip(axes, models, strict=True):
@@ -436,7 +693,7 @@ def _figures(
             if cell.get("status") != "ok" or not cell.get("accuracy"):
                 continue
             queries = float(_total(cell, "queries", 1_000))
-            families.setdefault(cell["method"], []).append((queries, max(cell["accuracy"]["nmse"], NMSE_FLOOR)))
+            families.setdefault(_curve_key(cell), []).append((queries, max(cell["accuracy"]["nmse"], NMSE_FLOOR)))
         for method, points in sorted(families.items()):
             points.sort()
             ax.loglog(*zip(*points, strict=True), "o-", label=method, ms=4, color=FAMILY_COLOURS.get(method))
@@ -465,7 +722,7 @@ def _figures(
         width = 0.8 / max(len(shown), 1)
         positions = np.arange(model["info"]["seq_length"])
         for k, (name, cell) in enumerate(shown):
-            colour = "black" if name == "reference" else FAMILY_COLOURS.get(cell.get("method"), None)
+            colour = "black" if name == "reference" else FAMILY_COLOURS.get(_curve_key(cell))
             ax.bar(positions + k * width, cell["arrays"]["values"][0], width=width, label=name, color=colour)
         ax.set_title(f"{_title(model)}: SHAP values of the first explained sequence", fontsize=9)
         ax.set_xticks(positions + 0.4 - width / 2, [str(p + 1) for p in positions], fontsize=6)
@@ -477,7 +734,7 @@ def _figures(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     written.append(path)
-    return written
+    return {path.stem: path for path in written}
 
 
 # ---------------------------------------------------------------------------
@@ -495,12 +752,17 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
         Root of the results (``results/harness``).
     docs : list of Path, optional
         Markdown files whose text between ``<!-- harness-table:<suite>:start -->`` and
-        ``<!-- harness-table:<suite>:end -->`` is replaced by the headline tables.
+        ``<!-- harness-table:<suite>:end -->`` is replaced by the headline tables (every
+        file must have that block), and, in the files that have one, the text between
+        ``<!-- engines-table:<suite>:start -->`` and ``<!-- engines-table:<suite>:end -->``
+        by the best-engine table.
 
     Returns
     -------
     dict
-        The summary.
+        The summary; ``summary["figures"]`` maps each figure's name (e.g.
+        ``"engines_cost_accuracy"``) to its path, ``summary["engines_block"]`` is the
+        best-engine block as written into ``docs``.
     """
     out_dir = Path(out_dir)
     loaded = _load_suite_cells(suite, out_dir)
@@ -517,6 +779,8 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
             key = cell.get("git_commit") or "not recorded"
             commits[key] = commits.get(key, 0) + 1
     summary["cell_commits"] = commits
+    figures = _figures(summary, suite, out_dir, loaded)
+    summary["figures"] = {name: str(path) for name, path in figures.items()}
     (folder / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     headline = headline_table(summary)
     interactions = interaction_table(summary)
@@ -535,11 +799,30 @@ def write_outputs(suite: Suite, out_dir: Path, *, docs: list[Path] | None = None
         f"FastSHAP's training, with its accuracy tracked against the reference after every epoch:\n\n"
         f"{fastshap_table(summary)}"
     )
-    (folder / "summary.md").write_text(f"{block}\nEvery cell:\n\n{cells_table(summary)}")
-    _figures(summary, suite, out_dir, loaded)
+    figure_text = f" Figure: `{_shown_path(figures['engines_cost_accuracy'])}`." if figures else ""
+    engines_block = (
+        f"Suite `{suite.name}`: the most accurate sketch engine per model (of every engine and budget; the "
+        "queries count the design and the held-out R^2 sequences), KernelSHAP at its accuracy, and q-SFT's "
+        "best NMSE against the queries the cheapest other engine needs to match it (interpolated on its "
+        f"budget curve; the target is 1/10 of q-SFT's queries).{figure_text}\n\n{engines_table(summary)}"
+    )
+    summary["engines_block"] = engines_block
+    (folder / "summary.md").write_text(
+        f"{block}\nSketch engines:\n\n{engines_block}\nEvery cell:\n\n{cells_table(summary)}"
+    )
     for doc in docs or []:
         _replace_block(Path(doc), block, *table_markers(suite.name))
+        start, end = engines_markers(suite.name)
+        if start in Path(doc).read_text():
+            _replace_block(Path(doc), engines_block, start, end)
     return summary
+
+
+def _shown_path(path: Path) -> str:
+    """A path as the docs show it: relative to the repository when inside it."""
+    root = Path(__file__).resolve().parent.parent
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(resolved)
 
 
 def _replace_block(path: Path, block: str, start: str, end: str) -> None:

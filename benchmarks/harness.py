@@ -12,7 +12,10 @@ For each model of a suite (:mod:`benchmarks.suites`) the harness
    cost in model queries and seconds and the accuracy against the reference;
 3. writes each cell to ``results/harness/cells/<model>/<cell>.json`` (values
    in a ``.npz`` beside it) as soon as it is done, so an interrupted run resumes where
-   it stopped.
+   it stopped. A stored cell is reused only when its configuration hash matches: the
+   suite's settings and the model's *fingerprint*, a hash of its outputs on fixed
+   probe sequences (:func:`model_fingerprint`), so a model that changed under the same
+   name and options (retrained, another library version) is recomputed.
 
 :mod:`benchmarks.analysis` turns the cells into amortized cost curves, break-even
 points, tables and figures. Everything runs in one process on the calling thread
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -41,15 +45,28 @@ import shap_zero as sz
 from benchmarks import metrics, model_zoo
 from benchmarks.suites import MethodSpec, ModelSpec, Suite
 
-__all__ = ["machine_info", "run_suite", "cell_path", "load_cells"]
+__all__ = ["cell_path", "load_cells", "machine_info", "model_fingerprint", "run_suite"]
 
 #: The interaction index and order the interaction comparisons use (shapiq's default).
 INTERACTION_INDEX = "k-SII"
 INTERACTION_ORDER = 2
 #: Sequences timed for the per-sequence cost of amortized methods (shap_zero, FastSHAP).
 TIMING_SEQUENCES = 10_000
-FORMAT_VERSION = 1
-_PACKAGES = ("numpy", "scipy", "numba", "shap", "shapiq", "torch", "xgboost", "ViennaRNA", "pyjaspar", "shap_zero")
+#: Uniform random sequences whose model outputs identify a model, and their random stream.
+FINGERPRINT_SEQUENCES = 64
+FINGERPRINT_STREAM = 99
+#: Decimals of the fingerprinted outputs: far below any real change of a model, far above
+#: the round-off of one model evaluated twice (a rare flip at a rounding boundary only
+#: costs a recomputation, never a wrong reuse).
+FINGERPRINT_DECIMALS = 10
+#: 2: the configuration hash includes the model fingerprint.
+FORMAT_VERSION = 2
+#: Distributions whose versions a run records; xgboost is also published as xgboost-cpu,
+#: and Rule Set 3 runs on rs3 and lightgbm.
+_PACKAGES = (
+    "numpy", "scipy", "numba", "shap", "shapiq", "torch", "xgboost", "xgboost-cpu", "lightgbm", "rs3", "ViennaRNA",
+    "pyjaspar", "shap_zero",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -116,12 +133,41 @@ def cell_path(out_dir: Path, model: ModelSpec, label: str) -> Path:
     return Path(out_dir) / "cells" / model.label / f"{label}.json"
 
 
-def _config_hash(suite: Suite, model: ModelSpec, label: str, settings: dict[str, Any]) -> str:
-    """Identifies what a cell computed, so a changed suite recomputes it instead of reusing it."""
+def model_fingerprint(function: Callable[[np.ndarray], Any], seq_length: int, q: int, seed: int) -> str:
+    """The sha256 of a model's outputs on fixed probe sequences: what identifies the model itself.
+
+    Name and options do not: the same name and options give another model after a
+    retraining or under another version of the library that computes it.
+
+    Parameters
+    ----------
+    function : callable
+        The model, codes (N, n) -> outputs (N,) or (N, k).
+    seq_length, q : int
+        n and the alphabet size.
+    seed : int
+        The suite's seed; the probe sequences are ``FINGERPRINT_SEQUENCES`` uniform random
+        sequences of ``np.random.default_rng([seed, FINGERPRINT_STREAM])``.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
+    rng = np.random.default_rng([seed, FINGERPRINT_STREAM])
+    probe = rng.integers(0, q, size=(FINGERPRINT_SEQUENCES, seq_length), dtype=np.uint8)
+    # Adding 0.0 turns -0.0 into 0.0, which would otherwise hash differently.
+    outputs = np.round(np.asarray(function(probe), dtype=np.float64), FINGERPRINT_DECIMALS) + 0.0
+    return hashlib.sha256(np.ascontiguousarray(outputs).tobytes()).hexdigest()
+
+
+def _config_hash(suite: Suite, model: ModelSpec, label: str, settings: dict[str, Any], fingerprint: str) -> str:
+    """Identifies what a cell computed, so a changed suite or model recomputes it instead of reusing it."""
     key = json.dumps(
         {
             "format": FORMAT_VERSION,
             "model": model.name,
+            "fingerprint": fingerprint,
             "options": model.options,
             "reference": model.reference,
             "seed": suite.seed,
@@ -481,6 +527,14 @@ def _warm_up() -> None:
     exact = sz.ZeroExplainer(sketch.predict, alphabet=4, seq_length=6, method="exact")
     exact.fit()
     exact.shap_values(X)
+    for engine in ("regression", "hybrid"):  # their block kernels compile on first use too
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a poor fit of the tiny problem does not matter here
+            blocks = sz.ZeroExplainer(
+                sketch.predict, alphabet=4, seq_length=6, method=engine, budget=1_500, random_state=0
+            )
+            blocks.fit()
+            blocks.shap_values(X)
     from baselines import KernelSHAP, PermutationSHAP
 
     tiny = {"seq_length": 6, "alphabet": 4, "random_state": 0}
@@ -554,6 +608,7 @@ def run_suite(
             continue
         model = model_zoo.load_model(spec.name, random_state=suite.seed, **spec.options)
         ctx = _Context(suite, spec, model, progress)
+        fingerprint = model_fingerprint(ctx.function, ctx.n, ctx.q, suite.seed)
         model_record_path = cell_path(out_dir, spec, "model")
         _write_cell(
             model_record_path,
@@ -567,6 +622,7 @@ def run_suite(
                 "q": model.alphabet.q,
                 "kind": model.kind,
                 "params": model.params,
+                "fingerprint": fingerprint,
                 "n_explain": suite.n_explain,
                 "interaction_sequences": suite.interaction_sequences,
             },
@@ -578,7 +634,7 @@ def run_suite(
             label = "reference" if method_spec.method == "reference" else method_spec.label
             bar.set_postfix_str(label)
             path = cell_path(out_dir, spec, label)
-            config_hash = _config_hash(suite, spec, label, method_spec.settings)
+            config_hash = _config_hash(suite, spec, label, method_spec.settings, fingerprint)
             # --fresh with a method filter recomputes those methods; the reference they are
             # scored against is kept unless "reference" is one of them.
             refresh = fresh and (label != "reference" or methods is None or "reference" in methods)

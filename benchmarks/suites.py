@@ -3,9 +3,13 @@
 A suite is plain data. Every (model, method, setting) is one *cell* of the harness,
 computed once and stored, so a re-run only computes what is missing.
 
-Settings were chosen so that the quick suite finishes in at most 10 minutes on the
-project's 2-core machine (`python -m benchmarks run --suite quick` prints its run time)
-and the full suite adds the slow ViennaRNA and Rule Set 3 models and larger budgets.
+Every model runs every sketch engine of shap_zero ("qsft", "regression", "hybrid")
+over one budget grid, so the engines' cost-accuracy curves can be compared on the same
+reference. Settings were chosen so that the quick suite finishes in at most 10 minutes
+on the project's 2-core machine (`python -m benchmarks run --suite quick` prints its run
+time): the regression and hybrid fits take 30-160 s each at 250,000 queries, so that
+budget is in the full suite only, which also adds the slow ViennaRNA and Rule Set 3
+models.
 """
 
 from __future__ import annotations
@@ -99,8 +103,25 @@ def _kernelshap(grid: tuple[tuple[int, int], ...] = KERNELSHAP_GRID) -> tuple[Me
     return tuple(MethodSpec("kernelshap", {"nsamples": m, "background_size": b}) for m, b in grid)
 
 
-def _shap_zero(*budgets: int) -> tuple[MethodSpec, ...]:
-    return tuple(MethodSpec("shap_zero", {"budget": budget}) for budget in budgets)
+#: The sketch engines compared on every model (shap_zero.engines), and their budgets:
+#: every distinct model query of the sketch, design and 1,000 held-out sequences.
+ENGINES = ("qsft", "regression", "hybrid")
+#: 10,000 resolves where regression and hybrid match q-SFT's best at 1/10 of its queries.
+QUICK_BUDGETS = (10_000, 25_000, 50_000, 100_000)
+FULL_BUDGETS = QUICK_BUDGETS + (250_000,)
+#: ViennaRNA and Rule Set 3 answer 1,400-6,800 queries per second: their grid is coarser.
+SLOW_MODEL_BUDGETS = (10_000, 50_000, 100_000, 250_000)
+#: The default engine ("auto": exact, or the best of hybrid, q-SFT and both) at one budget
+#: in the quick suite and at every budget in the full one.
+QUICK_AUTO_BUDGETS = (100_000,)
+
+
+def _engines(budgets: tuple[int, ...], engines: tuple[str, ...] = ENGINES) -> tuple[MethodSpec, ...]:
+    """One shap_zero cell per engine and budget (the method is explicit: cells without
+    one were computed with q-SFT before the engines existed)."""
+    return tuple(
+        MethodSpec("shap_zero", {"method": engine, "budget": budget}) for engine in engines for budget in budgets
+    )
 
 
 _SHAPIQ = (
@@ -111,40 +132,48 @@ _SHAPIQ = (
 _PERMUTATION = (MethodSpec("permutation", {"max_evals": 500, "background_size": 50}),)
 _FASTSHAP = (MethodSpec("fastshap", {"max_epochs": 40}),)
 
-QUICK = Suite(
-    name="quick",
-    models=(
+#: The hybrid engine recovers the sparse model between 10,000 and 25,000 queries; this
+#: cell narrows down where.
+_SPARSE_HYBRID = _engines((20_000,), ("hybrid",))
+
+
+def _quick_models(budgets: tuple[int, ...], auto_budgets: tuple[int, ...]) -> tuple[ModelSpec, ...]:
+    """The quick suite's models with engine cells at ``budgets`` and the auto engine at
+    ``auto_budgets`` (the full suite adds budgets to the same models; shared cells are
+    computed once)."""
+    auto = _engines(auto_budgets, ("auto",))
+    return (
         ModelSpec(
             "synthetic_sparse",
             {"seq_length": 20},
-            _shap_zero(20_000, 60_000) + _kernelshap() + _PERMUTATION + _FASTSHAP + _SHAPIQ,
+            _engines(budgets) + auto + _SPARSE_HYBRID + _kernelshap() + _PERMUTATION + _FASTSHAP + _SHAPIQ,
         ),
-        ModelSpec("synthetic_dense", {"seq_length": 20}, _shap_zero(60_000, 300_000) + _kernelshap() + _SHAPIQ),
-        ModelSpec("synthetic_dense", {"seq_length": 10}, (MethodSpec("exact", {}),) + _shap_zero(20_000, 200_000)),
-        ModelSpec("jaspar_pwm", {}, _shap_zero(60_000, 250_000) + _kernelshap(), reference={"montecarlo": 20_000}),
+        ModelSpec("synthetic_dense", {"seq_length": 20}, _engines(budgets) + auto + _kernelshap() + _SHAPIQ),
+        ModelSpec("synthetic_dense", {"seq_length": 10}, (MethodSpec("exact", {}),) + _engines(budgets) + auto),
+        ModelSpec("jaspar_pwm", {}, _engines(budgets) + auto + _kernelshap(), reference={"montecarlo": 20_000}),
         ModelSpec(
-            "xgboost_doench2016",
-            {},
-            _shap_zero(30_000, 120_000, 300_000) + _kernelshap() + _FASTSHAP,
+            "xgboost_doench2016", {}, _engines(budgets) + auto + _kernelshap() + _FASTSHAP,
             reference={"montecarlo": 10_000},
         ),
-    ),
-)
+    )
+
+
+QUICK = Suite(name="quick", models=_quick_models(QUICK_BUDGETS, QUICK_AUTO_BUDGETS))
 
 FULL = Suite(
     name="full",
-    models=QUICK.models
+    models=_quick_models(FULL_BUDGETS, FULL_BUDGETS)
     + (
         ModelSpec(
             "vienna_mfe",
             {"seq_length": 20},
-            _shap_zero(50_000, 300_000) + _kernelshap(KERNELSHAP_GRID[:3]),
+            _engines(SLOW_MODEL_BUDGETS, ENGINES + ("auto",)) + _kernelshap(KERNELSHAP_GRID[:3]),
             reference={"montecarlo": 2_000},
         ),
         ModelSpec(
             "rule_set3",
             {},
-            _shap_zero(50_000, 300_000) + _kernelshap(KERNELSHAP_GRID[:2]),
+            _engines(SLOW_MODEL_BUDGETS, ENGINES + ("auto",)) + _kernelshap(KERNELSHAP_GRID[:2]),
             reference={"montecarlo": 1_000},
         ),
     ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 
 import numpy as np
 import pytest
@@ -160,3 +162,232 @@ def test_command_line_report_on_an_empty_results_folder(tmp_path, capsys):
     assert "Regenerate with `python -m benchmarks run --suite quick`" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["run", "--suite", "nope"])
+
+
+# ---------------------------------------------------------------------------
+# Model fingerprints
+# ---------------------------------------------------------------------------
+
+FINGERPRINTED = Suite(
+    name="fingerprinted",
+    n_explain=2,
+    interaction_sequences=1,
+    models=(
+        ModelSpec(
+            "synthetic_sparse",
+            {"seq_length": 6, "n_terms": 8, "max_degree": 2},
+            (MethodSpec("kernelshap", {"nsamples": 32, "background_size": 4}),),
+        ),
+    ),
+)
+
+
+def test_a_changed_model_is_recomputed_and_an_unchanged_one_reused(tmp_path, monkeypatch):
+    quiet = {"progress": False, "log": lambda message: None}
+    spec = FINGERPRINTED.models[0]
+    first = harness.run_suite(FINGERPRINTED, tmp_path, **quiet)
+    assert first["computed"] == 2  # the reference and KernelSHAP
+    stored = harness.load_cells(tmp_path, spec)
+    model = harness.model_zoo.load_model(spec.name, random_state=FINGERPRINTED.seed, **spec.options)
+    assert stored["model"]["fingerprint"] == harness.model_fingerprint(model.function.predict, 6, 4, FINGERPRINTED.seed)
+    again = harness.run_suite(FINGERPRINTED, tmp_path, **quiet)
+    assert again["computed"] == 0 and again["reused"] == 2
+    # Same name, options and suite, another model (as a retrained model or another
+    # library version would be): nothing stored may be reused.
+    load_model = harness.model_zoo.load_model
+    monkeypatch.setattr(
+        harness.model_zoo, "load_model",
+        lambda name, random_state, **options: load_model(name, random_state=random_state + 1, **options),
+    )  # fmt: skip
+    changed = harness.run_suite(FINGERPRINTED, tmp_path, **quiet)
+    assert changed["computed"] == 2 and changed["reused"] == 0
+    recomputed = harness.load_cells(tmp_path, spec)
+    assert recomputed["model"]["fingerprint"] != stored["model"]["fingerprint"]
+    assert not np.allclose(recomputed["reference"]["arrays"]["values"], stored["reference"]["arrays"]["values"])
+
+
+def test_the_fingerprint_sees_small_changes_and_ignores_round_off():
+    model = harness.model_zoo.load_model("synthetic_sparse", seq_length=6, n_terms=8, max_degree=2)
+    function = model.function.predict
+    fingerprint = harness.model_fingerprint(function, 6, 4, seed=0)
+    assert harness.model_fingerprint(lambda X: function(X) * (1 + 1e-15), 6, 4, seed=0) == fingerprint
+    assert harness.model_fingerprint(lambda X: function(X) + 1e-6, 6, 4, seed=0) != fingerprint
+    assert harness.model_fingerprint(function, 6, 4, seed=1) != fingerprint  # other probe sequences
+
+
+# ---------------------------------------------------------------------------
+# Sketch engines: cost-accuracy curves and the best-engine table
+# ---------------------------------------------------------------------------
+
+ENGINE_BUDGETS = (1_500, 3_000, 5_000)
+ENGINES = Suite(
+    name="engines",
+    n_explain=4,
+    interaction_sequences=1,
+    models=tuple(
+        ModelSpec(
+            name,
+            options,
+            tuple(
+                MethodSpec("shap_zero", {"method": engine, "budget": budget})
+                for engine in ("qsft", "regression", "hybrid")
+                for budget in ENGINE_BUDGETS
+            )
+            + (
+                MethodSpec("kernelshap", {"nsamples": 32, "background_size": 5}),
+                MethodSpec("kernelshap", {"nsamples": 128, "background_size": 20}),
+            ),
+        )
+        for name, options in (
+            # q-SFT recovers the sparse model from its smallest budget: exact recoveries tie,
+            # so the best engine is the one with the fewest queries.
+            ("synthetic_sparse", {"seq_length": 8, "n_terms": 12, "max_degree": 3}),
+            # The noisy dense model: regression and hybrid beat q-SFT's best at a fraction of its queries.
+            ("synthetic_dense", {"seq_length": 8, "noise_sd": 0.1}),
+        )
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def engine_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("engines")
+    run = harness.run_suite(ENGINES, out, progress=False, log=lambda message: None)
+    assert run["failed"] == 0 and run["computed"] == sum(len(spec.methods) + 1 for spec in ENGINES.models)
+    return out
+
+
+def _sketch_cells(cells):
+    return [c for c in cells.values() if c.get("method") == "shap_zero"]
+
+
+def _most_accurate(cells):
+    """The most accurate cell, NMSE below 1e-12 counting as equal, then the fewest queries."""
+    return min(cells, key=lambda c: (max(c["accuracy"]["nmse"], 1e-12), c["one_time_queries"]))
+
+
+def test_engine_curves_and_the_best_engine_table(engine_run, tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "".join(
+            f"{start}\nstale block\n{end}\n"
+            for start, end in (analysis.table_markers("engines"), analysis.engines_markers("engines"))
+        )
+    )
+    summary = analysis.write_outputs(ENGINES, engine_run, docs=[doc])
+    figure = engine_run / "engines" / "engines_cost_accuracy.png"
+    assert summary["figures"]["engines_cost_accuracy"] == str(figure)
+    assert figure.stat().st_size > 20_000  # six curves in two panels, not an empty canvas
+    text = doc.read_text()
+    assert "stale block" not in text and summary["engines_block"] in text
+    table = [line for line in summary["engines_block"].splitlines() if line.startswith("| synthetic")]
+    assert [line.split(" | ")[0] for line in table] == ["| synthetic_sparse", "| synthetic_dense"]
+    for spec, model, line in zip(ENGINES.models, summary["models"], table, strict=True):
+        cells = harness.load_cells(engine_run, spec)
+        sketches = _sketch_cells(cells)
+        best = _most_accurate(sketches)
+        row = model["engines"]
+        assert row["best"] == best["label"] and row["queries"] == best["one_time_queries"]
+        assert row["held_out_r2"] == best["extra"]["held_out_r2"]
+        settings = best["settings"]
+        assert f"| {settings['method']}, budget {settings['budget']:,} | {best['one_time_queries']:,} |" in line
+        # KernelSHAP at the best engine's NMSE, through the headline's equal-accuracy rule.
+        kernels = [c for c in cells.values() if c.get("method") == "kernelshap"]
+        expected = analysis._equal_accuracy_row(best, kernels)
+        assert row["kernelshap"]["kernelshap_per_sequence_queries"] == expected["kernelshap_per_sequence_queries"]
+        assert f"{expected['kernelshap_per_sequence_queries']:,.0f} queries" in line
+    # The sparse model: every q-SFT cell is exact, so the cheapest one wins.
+    sparse = summary["models"][0]["engines"]
+    assert sparse["engine"] == "qsft" and sparse["nmse"] < 1e-12
+    sparse_cells = _sketch_cells(harness.load_cells(engine_run, ENGINES.models[0]))
+    assert sparse["queries"] == min(c["one_time_queries"] for c in sparse_cells if c["settings"]["method"] == "qsft")
+
+
+def test_the_ratio_column_on_the_engine_curves(engine_run):
+    summary = analysis.summarise_suite(ENGINES, engine_run)
+    dense = summary["models"][1]
+    qsft_row = dense["engines"]["qsft"]
+    sketches = _sketch_cells(harness.load_cells(engine_run, ENGINES.models[1]))
+    qsft = _most_accurate([c for c in sketches if c["settings"]["method"] == "qsft"])
+    assert qsft_row["best"] == qsft["label"] and qsft_row["nmse"] == qsft["accuracy"]["nmse"]
+    fastest = qsft_row["fastest_other"]
+    assert fastest in ("regression", "hybrid")
+    for engine, reach in qsft_row["others"].items():
+        curve = sorted(
+            (c["one_time_queries"], c["accuracy"]["nmse"]) for c in sketches if c["settings"]["method"] == engine
+        )
+        if reach is None:  # no budget of the engine is as accurate as q-SFT's best
+            assert min(e for _, e in curve) > qsft["accuracy"]["nmse"]
+            continue
+        # At most the cheapest budget that reaches q-SFT's NMSE, exactly it when that is the smallest one.
+        first = next(k for k, (_, e) in enumerate(curve) if e <= qsft["accuracy"]["nmse"])
+        lowest = curve[0][0] if first else curve[first][0]
+        assert lowest * (1 - 1e-12) <= reach["queries"] <= curve[first][0] * (1 + 1e-12)
+    reached = {e: r["queries"] for e, r in qsft_row["others"].items() if r is not None}
+    assert reached[fastest] == min(reached.values())
+    assert qsft_row["ratio"] == pytest.approx(reached[fastest] / qsft["one_time_queries"])
+    assert qsft_row["ratio"] < 1  # the dense model is where q-SFT loses
+    line = next(line for line in analysis.engines_table(summary).splitlines() if line.startswith("| synthetic_dense"))
+    # An upper bound when even the engine's smallest budget beats q-SFT's best.
+    bound = "<= " if qsft_row["others"][fastest]["match"] == "more accurate" else ""
+    assert line.endswith(f"| {bound}{analysis._fmt(qsft_row['ratio'])} |")
+
+
+def _fake_cell(engine, queries, nmse):
+    return {
+        "label": f"shap_zero-budget{queries}-method{engine}", "method": "shap_zero", "status": "ok",
+        "settings": {"method": engine, "budget": queries}, "one_time_queries": queries, "one_time_seconds": 1.0,
+        "per_sequence_queries": 0.0, "per_sequence_seconds": 1e-6, "accuracy": {"nmse": nmse},
+        "extra": {"held_out_r2": 0.9, "fit_seconds": 0.5},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("regression", "expected_ratio", "text"),
+    [
+        # Halfway in log(NMSE) between 2,000 and 8,000 queries: sqrt(2,000 x 8,000) = 4,000.
+        (((2_000, 0.1), (8_000, 0.001)), 0.04, "| regression: 4,000 queries | 0.04 |"),
+        # Its smallest budget already beats q-SFT's best: an upper bound.
+        (((1_000, 0.005), (8_000, 0.001)), 0.01, "| regression: <= 1,000 queries (its smallest budget) | <= 0.01 |"),
+        # No budget reaches q-SFT's best, nor does the hybrid engine's.
+        (((2_000, 0.1), (8_000, 0.05)), None, "| not reached by hybrid or regression | - |"),
+    ],
+)
+def test_the_ratio_against_q_sft_on_made_up_curves(regression, expected_ratio, text):
+    cells = [_fake_cell("qsft", 10_000, 0.1), _fake_cell("qsft", 100_000, 0.01)]
+    cells += [_fake_cell("hybrid", 5_000, 0.05), _fake_cell("hybrid", 50_000, 0.02)]
+    cells += [_fake_cell("regression", queries, nmse) for queries, nmse in regression]
+    row = analysis._best_engine_row(cells, kernels=[])
+    assert row["qsft"]["queries"] == 100_000 and row["qsft"]["nmse"] == 0.01
+    if expected_ratio is None:
+        assert row["qsft"]["ratio"] is None and row["qsft"]["others"] == {"hybrid": None, "regression": None}
+    else:
+        assert row["qsft"]["fastest_other"] == "regression" and row["qsft"]["ratio"] == pytest.approx(expected_ratio)
+    model = {"name": "made_up", "info": {"seq_length": 8}, "cells": cells, "engines": row, "noise_floor": 1e-4}
+    line = analysis.engines_table({"models": [model]}).splitlines()[-1]
+    assert line.endswith(text), line
+    assert line.startswith("| made_up | 8 | 0.0001 |")
+
+
+def test_exact_recoveries_tie_and_the_cheaper_one_is_best():
+    cells = [
+        _fake_cell("hybrid", 60_000, 1e-20), _fake_cell("qsft", 70_000, 1e-28), _fake_cell("regression", 5_000, 0.3)
+    ]  # fmt: skip
+    row = analysis._best_engine_row(cells, kernels=[])
+    assert row["engine"] == "hybrid" and row["queries"] == 60_000
+    # q-SFT's exact recovery is matched by the hybrid engine's, at 60,000 / 70,000 of its queries.
+    assert row["qsft"]["fastest_other"] == "hybrid" and row["qsft"]["ratio"] == pytest.approx(6 / 7)
+
+
+def test_the_noise_floor_of_a_monte_carlo_reference():
+    spec = ModelSpec(
+        "synthetic_sparse", {"seq_length": 6, "n_terms": 8, "max_degree": 2}, (), reference={"montecarlo": 40}
+    )
+    suite = Suite(name="floor", models=(spec,), n_explain=3, interaction_sequences=1)
+    model = harness.model_zoo.load_model(spec.name, **spec.options)
+    # Without its true spectrum the model gets a Monte Carlo reference, as real models do.
+    ctx = harness._Context(suite, spec, dataclasses.replace(model, truth=None), progress=False)
+    record, arrays = harness._reference(ctx)
+    floor = np.mean(arrays["standard_errors"] ** 2) / np.mean(arrays["values"] ** 2)
+    assert analysis.noise_floor(record) == pytest.approx(floor, rel=1e-12) and 0 < floor < math.inf
+    assert analysis.noise_floor({"kind": "exact, from the model's true Fourier spectrum"}) is None
