@@ -306,6 +306,22 @@ class SketchEngine:
         self.random_state = random_state
 
     # ------------------------------------------------------------------ introspection
+    @staticmethod
+    def shared(options: dict[str, Any]) -> dict[str, Any]:
+        """The options every engine shares, picked from a subclass constructor's ``locals()``.
+
+        Parameters
+        ----------
+        options : dict
+            The constructor's local variables.
+
+        Returns
+        -------
+        dict
+            Keyword arguments for :class:`SketchEngine`'s constructor.
+        """
+        return {name: options[name] for name in SketchEngine.option_names() if name in options}
+
     @classmethod
     def option_names(cls) -> tuple[str, ...]:
         """Names of the constructor's parameters."""

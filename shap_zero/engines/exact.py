@@ -73,11 +73,7 @@ class ExactEngine(SketchEngine):
         progress: bool = False,
         random_state: Any = None,
     ) -> None:
-        super().__init__(
-            budget=None, n_validation=n_validation, check_sequences=check_sequences,
-            check_permutations=check_permutations, batch_size=batch_size, executor=executor,
-            checkpoint=checkpoint, progress=progress, random_state=random_state,
-        )  # fmt: skip
+        super().__init__(**self.shared(locals()))
         self.tolerance = tolerance
 
     def uses_budget(self) -> bool:

@@ -34,7 +34,7 @@ from shap_zero._progress import progress_bar
 from shap_zero._validation import check_int
 from shap_zero.engines import blocks as bl
 from shap_zero.engines.base import EnginePlan, FitContext, OutputFit, SketchEngine, uniform_distinct_rows
-from shap_zero.engines.regression import MIN_ROWS_PER_TERM, fit_ridge
+from shap_zero.engines.regression import MIN_ROWS_PER_TERM, check_fit_options, fit_ridge
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.models import DEFAULT_BATCH_SIZE
 
@@ -125,11 +125,7 @@ class HybridEngine(SketchEngine):
         progress: bool = False,
         random_state: Any = None,
     ) -> None:
-        super().__init__(
-            budget=budget, n_validation=n_validation, check_sequences=check_sequences,
-            check_permutations=check_permutations, batch_size=batch_size, executor=executor,
-            checkpoint=checkpoint, progress=progress, random_state=random_state,
-        )  # fmt: skip
+        super().__init__(**self.shared(locals()))
         self.base_degree = base_degree
         self.max_degree = max_degree
         self.search_level = search_level
@@ -165,16 +161,7 @@ class HybridEngine(SketchEngine):
         check_int(self.max_candidates, name="max_candidates", minimum=1)
         check_int(self.max_rounds, name="max_rounds", minimum=0)
         check_int(self.heredity, name="heredity", minimum=1)
-        check_int(self.n_folds, name="n_folds", minimum=2)
-        if not (self.penalty == "cv" or (isinstance(self.penalty, int | float) and not isinstance(self.penalty, bool)
-                                         and math.isfinite(self.penalty) and self.penalty >= 0)):  # fmt: skip
-            raise InvalidParameterError(f"penalty: expected 'cv' or a number >= 0, got {self.penalty!r}")
-        if isinstance(self.rows_per_term, bool) or not isinstance(self.rows_per_term, int | float) or not (
-            self.rows_per_term >= MIN_ROWS_PER_TERM
-        ):
-            raise InvalidParameterError(
-                f"rows_per_term: expected a number >= {MIN_ROWS_PER_TERM}, got {self.rows_per_term!r}"
-            )
+        check_fit_options(self.penalty, self.n_folds, self.rows_per_term)
 
     def _plan(self, n: int, q: int, budget: int | None, rng: np.random.Generator) -> EnginePlan:
         assert budget is not None

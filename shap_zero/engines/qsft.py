@@ -121,11 +121,7 @@ class QSFT(SketchEngine):
         progress: bool = False,
         random_state: Any = None,
     ) -> None:
-        super().__init__(
-            budget=budget, n_validation=n_validation, check_sequences=check_sequences,
-            check_permutations=check_permutations, batch_size=batch_size, executor=executor,
-            checkpoint=checkpoint, progress=progress, random_state=random_state,
-        )  # fmt: skip
+        super().__init__(**self.shared(locals()))
         self.b = b
         self.n_groups = n_groups
         self.n_repeats = n_repeats

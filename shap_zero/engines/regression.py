@@ -33,7 +33,7 @@ from shap_zero.engines.base import EnginePlan, FitContext, OutputFit, SketchEngi
 from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
 from shap_zero.models import DEFAULT_BATCH_SIZE
 
-__all__ = ["RegressionEngine", "choose_degree", "widest_window", "fit_ridge", "PENALTY_GRID"]
+__all__ = ["RegressionEngine", "choose_degree", "widest_window", "fit_ridge", "check_fit_options", "PENALTY_GRID"]
 
 #: Ridge penalties tried by cross-validation, as multiples of the rows it uses: a
 #: penalty c * N shrinks a well-determined coefficient by about 1 / (1 + c).
@@ -144,11 +144,7 @@ class RegressionEngine(SketchEngine):
         progress: bool = False,
         random_state: Any = None,
     ) -> None:
-        super().__init__(
-            budget=budget, n_validation=n_validation, check_sequences=check_sequences,
-            check_permutations=check_permutations, batch_size=batch_size, executor=executor,
-            checkpoint=checkpoint, progress=progress, random_state=random_state,
-        )  # fmt: skip
+        super().__init__(**self.shared(locals()))
         self.degree = degree
         self.window = window
         self.penalty = penalty
@@ -176,13 +172,7 @@ class RegressionEngine(SketchEngine):
         if not (self.window is None or self.window == "auto"):
             minimum = 2 if self.degree is None else int(self.degree) + 1
             check_int(self.window, name="window", minimum=minimum, maximum=n)
-        if not (self.penalty == "cv" or (_is_number(self.penalty) and self.penalty >= 0)):
-            raise InvalidParameterError(f"penalty: expected 'cv' or a number >= 0, got {self.penalty!r}")
-        check_int(self.n_folds, name="n_folds", minimum=2)
-        if not (_is_number(self.rows_per_term) and self.rows_per_term >= MIN_ROWS_PER_TERM):
-            raise InvalidParameterError(
-                f"rows_per_term: expected a number >= {MIN_ROWS_PER_TERM}, got {self.rows_per_term!r}"
-            )
+        check_fit_options(self.penalty, self.n_folds, self.rows_per_term)
 
     def _plan(self, n: int, q: int, budget: int | None, rng: np.random.Generator) -> EnginePlan:
         assert budget is not None  # the base class resolves it
@@ -247,6 +237,26 @@ def fit_ridge(
     fit = bl.solve(basis, rows, values, penalty=float(penalty))
     details.update(penalty=float(penalty), iterations=fit.iterations)
     return fit, details
+
+
+def check_fit_options(penalty: Any, n_folds: Any, rows_per_term: Any) -> None:
+    """Check the least-squares options the regression and hybrid engines share.
+
+    Parameters
+    ----------
+    penalty, n_folds, rows_per_term
+        As in :class:`RegressionEngine`.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the bad option.
+    """
+    if not (penalty == "cv" or (_is_number(penalty) and penalty >= 0)):
+        raise InvalidParameterError(f"penalty: expected 'cv' or a number >= 0, got {penalty!r}")
+    check_int(n_folds, name="n_folds", minimum=2)
+    if not (_is_number(rows_per_term) and rows_per_term >= MIN_ROWS_PER_TERM):
+        raise InvalidParameterError(f"rows_per_term: expected a number >= {MIN_ROWS_PER_TERM}, got {rows_per_term!r}")
 
 
 def _is_number(value: Any) -> bool:
