@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,10 @@ def _demo(args: argparse.Namespace) -> None:
             random_state=args.seed,
             progress=not args.quiet,
             **options,
-        ).fit()
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the demo prints its own warning below
+            explainer.fit()
     finally:
         if executor is not None:
             executor.shutdown()
@@ -95,6 +99,8 @@ def _demo(args: argparse.Namespace) -> None:
         print(f"  accuracy check: {quality.shap_accuracy}.")
         if quality.shap_accuracy.poor:
             print("  WARNING: these SHAP values are far from the model's; raise --budget before relying on them.")
+    elif quality.r2 is not None and quality.r2 < 0.5:
+        print("  WARNING: the sketch holds little of the model; its SHAP values may be far off (try --check 8).")
     sketch_path = out_dir / f"{name}.sketch.npz"
     explainer.save(sketch_path)
     print(f"Saved the sketch: {sketch_path} (reload with shap_zero.ZeroExplainer({str(sketch_path)!r}))")

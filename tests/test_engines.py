@@ -88,6 +88,7 @@ def test_regression_degree_and_window_come_from_the_budget():
     degree, window = choose_degree(20, 4, 50_000, 10.0)
     assert degree == 2 and window is not None and window >= 3
     assert choose_degree(20, 4, 500_000, 10.0)[0] == 3  # 32,551 terms of degree <= 3
+    assert choose_degree(20, 4, 500_000, 10.0, max_terms=20_000)[0] == 2
     assert count_terms(100, 4, 2) == 1 + 100 * 3 + 4950 * 9 and count_terms(30, 20, 2) == 1 + 30 * 19 + 435 * 19**2
 
 

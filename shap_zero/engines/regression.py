@@ -47,10 +47,13 @@ CV_TOLERANCE = 0.05
 MIN_ROWS_PER_TERM = 2
 
 
-def choose_degree(n: int, q: int, n_rows: int, rows_per_term: float) -> tuple[int, int | None]:
+def choose_degree(
+    n: int, q: int, n_rows: int, rows_per_term: float, max_terms: int | None = None
+) -> tuple[int, int | None]:
     """The degree d, and a window for degree d + 1 terms, that ``n_rows`` rows resolve.
 
-    d is the largest degree whose terms number at most ``n_rows / rows_per_term``.
+    d is the largest degree whose terms number at most ``n_rows / rows_per_term`` (and
+    at most ``max_terms``).
     Then, if the rows allow, degree d + 1 terms within the widest window of w >= d + 1
     consecutive positions are added (local interactions, as of neighbouring bases).
 
@@ -61,7 +64,7 @@ def choose_degree(n: int, q: int, n_rows: int, rows_per_term: float) -> tuple[in
     window : int or None
         None when no degree d + 1 terms fit.
     """
-    allowed = n_rows / rows_per_term
+    allowed = n_rows / rows_per_term if max_terms is None else min(n_rows / rows_per_term, max_terms)
     degree = 1
     while degree < n and bl.count_terms(n, q, degree + 1) <= allowed:
         degree += 1
@@ -103,6 +106,10 @@ class RegressionEngine(SketchEngine):
         Folds of the cross-validation.
     rows_per_term : float, default 10
         Queries per fitted term when the degree comes from the budget.
+    max_terms : int, default 100000
+        At most this many terms when the degree comes from the budget: the fit's cost
+        grows with the terms times the queries (at the paper's TIGER budget of 4 million
+        queries, 10 per term would be degree 3 plus local quadruples, 362,779 terms).
     budget, n_validation, check_sequences, check_permutations, batch_size, executor, checkpoint, progress, random_state
         As in :class:`~shap_zero.engines.base.SketchEngine`.
 
@@ -134,6 +141,7 @@ class RegressionEngine(SketchEngine):
         penalty: float | Literal["cv"] = "cv",
         n_folds: int = 3,
         rows_per_term: float = 10.0,
+        max_terms: int = 100_000,
         budget: int | None = None,
         n_validation: int = 1000,
         check_sequences: int = 0,
@@ -150,6 +158,7 @@ class RegressionEngine(SketchEngine):
         self.penalty = penalty
         self.n_folds = n_folds
         self.rows_per_term = rows_per_term
+        self.max_terms = max_terms
 
     # ------------------------------------------------------------------ engine hooks
     def minimum_budget(self, n: int, q: int) -> int:
@@ -173,6 +182,7 @@ class RegressionEngine(SketchEngine):
             minimum = 2 if self.degree is None else int(self.degree) + 1
             check_int(self.window, name="window", minimum=minimum, maximum=n)
         check_fit_options(self.penalty, self.n_folds, self.rows_per_term)
+        check_int(self.max_terms, name="max_terms", minimum=2)
 
     def _plan(self, n: int, q: int, budget: int | None, rng: np.random.Generator) -> EnginePlan:
         assert budget is not None  # the base class resolves it
@@ -194,11 +204,11 @@ class RegressionEngine(SketchEngine):
 
     def _resolve_structure(self, n: int, q: int, n_rows: int) -> tuple[int, int | None]:
         if self.degree is None:
-            degree, window = choose_degree(n, q, n_rows, float(self.rows_per_term))
+            degree, window = choose_degree(n, q, n_rows, float(self.rows_per_term), int(self.max_terms))
         else:
             degree, window = int(self.degree), None
             if self.window == "auto" and degree < n:
-                window = widest_window(n, q, degree, n_rows / float(self.rows_per_term))
+                window = widest_window(n, q, degree, min(n_rows / float(self.rows_per_term), int(self.max_terms)))
         if self.window is None:
             window = None
         elif self.window != "auto":
