@@ -52,9 +52,12 @@ def test_kernels_match_their_numpy_twins(problem, rng):
         out = np.full(X.shape[0], 0.25)
         add(rows.codes_t, basis.block_ptr, basis.block_pos, basis.table_ptr, tables, q, out)
         assert_allclose(out, expected, rtol=0, atol=1e-12)
-        found = np.empty(basis.n_entries)
-        histogram(rows.codes_t, weights, basis.block_ptr, basis.block_pos, basis.table_ptr, q, found)
-        assert_allclose(found, histograms, rtol=0, atol=1e-10)
+        # Any number of parts, more parts than row chunks included.
+        for parts in (1, 2, 5):
+            found = np.full(basis.n_entries, np.nan)
+            partial = np.full((parts, basis.n_entries), np.nan)
+            histogram(rows.codes_t, weights, basis.block_ptr, basis.block_pos, basis.table_ptr, q, partial, found)
+            assert_allclose(found, histograms, rtol=0, atol=1e-10)
 
 
 def test_child_histograms_put_the_extra_position_last(problem, rng):

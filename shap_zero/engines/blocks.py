@@ -30,6 +30,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from shap_zero._kernels.blocks import (
@@ -227,8 +228,10 @@ class BlockBasis:
         out = np.empty(self.n_entries)
         if len(self.blocks):
             kernel = choose(block_histograms, block_histograms_serial, rows.n_rows * int(self.block_pos.size), PARALLEL_WORK)
+            # One partial histogram per thread; numba.set_num_threads is respected.
+            parts = numba.get_num_threads() if kernel is block_histograms else 1
             kernel(rows.codes_t, np.ascontiguousarray(weights, dtype=np.float64), self.block_ptr,
-                   self.block_pos, self.table_ptr, self.q, out)  # fmt: skip
+                   self.block_pos, self.table_ptr, self.q, np.empty((parts, self.n_entries)), out)  # fmt: skip
         return out
 
 

@@ -48,6 +48,9 @@ SWEEP_GAIN = 0.1
 #: Between rounds the fit is solved only until its optimisation error is this fraction of
 #: its statistical error: enough to score the next candidates; the last solve goes further.
 ROUND_TOLERANCE = 0.2
+#: Residual variance, as a fraction of the mean square of the values, below which the fit
+#: counts as exact and the search stops (the solver's own tolerance leaves about 1e-20).
+EXACT_FIT = 1e-16
 
 
 class HybridEngine(SketchEngine):
@@ -248,7 +251,7 @@ def search_blocks(
             basis = fit.basis
             residual = fit.residual_values()
             noise = float(residual @ residual) / max(n_rows - basis.n_terms, 1)
-            if noise <= 1e-28 * scale:
+            if noise <= EXACT_FIT * scale:
                 break  # the fit is exact: nothing is left to find
             parents = _parents(basis, fit.fit(), significant, base_degree, max_degree, n, noise, n_rows, max_candidates)
             sweep = fresh is None
