@@ -24,7 +24,9 @@ from shap_zero.attribution import (
     shapley_values,
 )
 from shap_zero.exceptions import (
+    BudgetMemoryError,
     CheckpointError,
+    FileWriteError,
     InsufficientBudgetError,
     InvalidParameterError,
     InvalidSequenceError,
@@ -90,4 +92,6 @@ __all__ = [
     "ModelOutputError",
     "CheckpointError",
     "InsufficientBudgetError",
+    "BudgetMemoryError",
+    "FileWriteError",
 ]

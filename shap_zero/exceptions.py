@@ -12,7 +12,9 @@ __all__ = [
     "InvalidSequenceError",
     "SketchFileError",
     "CheckpointError",
+    "FileWriteError",
     "InsufficientBudgetError",
+    "BudgetMemoryError",
     "ModelError",
     "ModelOutputError",
 ]
@@ -50,6 +52,15 @@ class CheckpointError(ShapZeroError, ValueError):
     """
 
 
+class FileWriteError(ShapZeroError, OSError):
+    """A file could not be written (disk full, file size limit, no permission).
+
+    Also an :class:`OSError`, with the ``errno`` of the failure; the message names the
+    file and says what was kept, and the original :class:`OSError` is chained. A failed
+    save leaves an existing file at the path unchanged.
+    """
+
+
 class ModelError(ShapZeroError, RuntimeError):
     """The user's model raised while being queried; the original error is chained."""
 
@@ -62,4 +73,12 @@ class InsufficientBudgetError(InvalidParameterError):
     """A query budget is below the smallest design for the sequence length and alphabet.
 
     The message states that minimum.
+    """
+
+
+class BudgetMemoryError(InvalidParameterError, MemoryError):
+    """A query budget whose campaign would not fit in the memory available.
+
+    Raised before the first model query, so nothing is lost. The message gives the
+    estimate, the memory available and the largest budget that fits.
     """

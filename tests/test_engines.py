@@ -243,8 +243,59 @@ def test_bad_engine_options_are_named():
         (sz.HybridEngine(search_level=2.0), "search_level"),
         (sz.HybridEngine(check_sequences=1), "check_sequences"),
         (sz.HybridEngine(check_permutations=3, check_sequences=2), "check_permutations"),
-        (sz.HybridEngine(checkpoint="x.ckpt"), "integer random_state"),
+        (sz.HybridEngine(checkpoint="x.ckpt", budget=50_000), "integer random_state"),
         (sz.QSFT(b=3, budget=1000), "b or budget"),
     ):
         with pytest.raises(InvalidParameterError, match=match):
             engine.validate(8, sz.DNA)
+
+
+@pytest.mark.parametrize("name", ["qsft", "regression", "hybrid", "auto"])
+def test_a_budget_covering_every_sequence_gives_the_exact_transform(name, rng):
+    # Never more design points than q^n: the exact transform instead, queried once per sequence.
+    truth = sz.random_sparse_sketch(6, 4, 12, max_degree=4, alphabet=sz.DNA, random_state=3)
+    model = RowCounter(truth.predict)
+    engine = make_engine(name, budget=10**30, random_state=0).fit(model, seq_length=6, alphabet=sz.DNA)
+    assert engine.report_.engine == "exact" and engine.sketch_.metadata["method"] == "exact"
+    assert engine.report_.n_model_queries == 4**6 and model.rows == 4**6
+    assert engine.report_.design["requested_engine"] == name
+    _assert_same_function(engine.sketch_, truth, rng, 6)
+
+
+def test_a_budget_beyond_the_memory_is_refused_before_any_query(monkeypatch):
+    from shap_zero.engines import base
+
+    model = RowCounter(lambda codes: codes.sum(axis=1).astype(float))
+    monkeypatch.setattr(base, "available_memory", lambda: 50 * 2**20)  # 50 MiB
+    for name in ("qsft", "regression", "hybrid", "auto"):
+        with pytest.raises(sz.BudgetMemoryError, match=r"lower the budget to at most about [\d,]+ queries"):
+            make_engine(name, budget=5_000_000, random_state=0).fit(model, seq_length=20, alphabet=sz.DNA)
+    # The exact transform of a space the budget covers is estimated too.
+    with pytest.raises(sz.BudgetMemoryError, match=r"exact transform of all 4\*\*12 sequences"):
+        sz.HybridEngine(budget=10**30).fit(model, seq_length=12, alphabet=sz.DNA)
+    assert model.rows == 0
+    # A campaign over every sequence draws nothing at random, so it resumes without a seed.
+    sz.HybridEngine(checkpoint="x.ckpt").validate(8, sz.DNA)
+    # The suggested budget fits.
+    suggested = int(
+        pytest.raises(sz.BudgetMemoryError, sz.HybridEngine(budget=5_000_000).validate, 20, sz.DNA)
+        .value.args[0].split("at most about ")[1].split(" ")[0].replace(",", "")
+    )
+    sz.HybridEngine(budget=suggested).validate(20, sz.DNA)
+
+
+def test_an_absurd_budget_is_refused_with_the_figure():
+    with pytest.raises(sz.BudgetMemoryError, match="GiB") as info:
+        sz.QSFT(budget=10**30).validate(30, sz.DNA)
+    assert isinstance(info.value, MemoryError) and isinstance(info.value, InvalidParameterError)
+
+
+def test_unknown_or_positional_engine_options_get_a_clear_error():
+    with pytest.raises(InvalidParameterError, match="QSFT: unknown option 'bogus'; its options are b, budget"):
+        sz.QSFT(bogus=1)
+    with pytest.raises(InvalidParameterError, match="did you mean 'budget'"):
+        sz.HybridEngine(budjet=3)
+    with pytest.raises(InvalidParameterError, match="keyword-only"):
+        sz.AutoEngine(5)
+    with pytest.raises(InvalidParameterError, match="progress: expected True or False"):
+        sz.HybridEngine(progress="yes").validate(8, sz.DNA)

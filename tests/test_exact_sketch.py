@@ -79,3 +79,38 @@ def test_errors():
         sz.exact_sketch(lambda c: np.zeros(3), seq_length=3, alphabet=4)
     with pytest.raises(ModelOutputError, match="must be numbers"):
         sz.exact_sketch(lambda c: np.array(["a"] * len(c)), seq_length=3, alphabet=4)
+
+
+def test_a_large_offset_does_not_hide_small_effects(rng):
+    # The round-off cut is relative to the rms coefficient, not to the mean: effects of
+    # 1e-8 on an offset of 1e4 are far above an FFT's round-off (about 1e-14 here).
+    q, n = 4, 6
+    effects = sz.random_sparse_sketch(n, q, 12, max_degree=2, random_state=rng, mean=0.0)
+    table = effects.predict(exact.all_sequences(n, q))
+    table *= 1e-8 / np.abs(table).max()
+
+    def model(codes):
+        return 1e4 + table[codes.astype(np.int64) @ (q ** np.arange(n - 1, -1, -1))]
+
+    sketch = sz.exact_sketch(model, seq_length=n, alphabet=q)
+    X = exact.all_sequences(n, q)
+    np.testing.assert_allclose(sketch.predict(X) - 1e4, table, rtol=0, atol=1e-11)
+    assert 1 < sketch.n_terms <= effects.n_terms
+    # Round-off alone is still cut: a model that is a constant gives one term.
+    assert sz.exact_sketch(lambda codes: np.full(codes.shape[0], 1e4), seq_length=n, alphabet=q).n_terms == 1
+
+
+def test_exact_sketch_resumes_from_a_checkpoint(tmp_path):
+    calls = []
+
+    def model(codes):
+        calls.append(codes.shape[0])
+        return codes.sum(axis=1).astype(float) + (codes[:, 0] == codes[:, 1])
+
+    path = tmp_path / "exact.ckpt"
+    first = sz.exact_sketch(model, seq_length=5, alphabet=4, batch_size=256, checkpoint=path)
+    queried = sum(calls)
+    second = sz.exact_sketch(model, seq_length=5, alphabet=4, batch_size=256, checkpoint=path)
+    assert queried == 4**5 and sum(calls) == queried  # nothing re-queried
+    np.testing.assert_array_equal(first.frequencies, second.frequencies)
+    np.testing.assert_array_equal(first.coefficients, second.coefficients)

@@ -611,7 +611,7 @@ def _model(X):
         ({"n_groups": 0}, "n_groups"),
         ({"refit": "yes"}, "refit: expected True or False"),
         ({"complete_degree": -1}, "complete_degree: expected an integer >= 0"),
-        ({"checkpoint": "x.ckpt"}, "needs an integer random_state"),
+        ({"checkpoint": "x.ckpt", "budget": 4_000}, "needs an integer random_state"),
     ],
 )
 def test_bad_options_name_the_argument(options, match):

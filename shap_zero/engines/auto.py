@@ -21,24 +21,19 @@ R^2 is not biased by the choice.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, ClassVar
 
 import numpy as np
 
-from shap_zero._config import DEFAULT_BUDGET, MAX_DENSE_SIZE
-from shap_zero._validation import check_int
 from shap_zero.engines import blocks as bl
 from shap_zero.engines.base import (
     EnginePlan,
     FitContext,
     OutputFit,
     SketchEngine,
-    resolve_alphabet,
     uniform_distinct_rows,
 )
-from shap_zero.engines.exact import ExactEngine
 from shap_zero.engines.hybrid import HybridEngine, search_blocks
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import FourierSketch
@@ -96,34 +91,11 @@ class AutoEngine(SketchEngine):
         super().__init__(**self.shared(locals()))
         self.qsft_share = qsft_share
 
-    # ------------------------------------------------------------------ choosing
-    def uses_exact(self, n: int, q: int) -> bool:
-        """Whether all q^n sequences fit in the budget (and in :data:`MAX_DENSE_SIZE`).
-
-        Parameters
-        ----------
-        n, q : int
-            Sequence length and alphabet size.
-
-        Returns
-        -------
-        bool
-        """
-        budget = DEFAULT_BUDGET if self.budget is None else self.budget
-        if n * math.log(q) > 63 * math.log(2):
-            return False
-        size = q**n
-        return size <= MAX_DENSE_SIZE and size <= budget
-
-    def _exact(self) -> ExactEngine:
-        common = {name: getattr(self, name) for name in SketchEngine.option_names() if name != "budget"}
-        return ExactEngine(**{**common, "n_validation": 0})
-
     def _hybrid(self) -> HybridEngine:
         return HybridEngine()  # the defaults of the search
 
     def fit(self, model: Any, *, seq_length: int, alphabet: Any, background: Any = "uniform") -> AutoEngine:
-        """Sketch exactly when affordable (then the report names ``"exact"``), else as described above.
+        """Sketch exactly when the budget covers all q^n sequences (the report then names ``"exact"``), else as described above.
 
         Parameters
         ----------
@@ -140,33 +112,11 @@ class AutoEngine(SketchEngine):
         -------
         self
         """
-        n = check_int(seq_length, name="seq_length", minimum=1)
-        q, _ = resolve_alphabet(alphabet)
-        if self.uses_exact(n, q):
-            exact = self._exact().fit(model, seq_length=n, alphabet=alphabet, background=background)
-            self.sketches_, self.plan_, self.check_plan_ = exact.sketches_, exact.plan_, exact.check_plan_
-            self.n_queries_, self.report_ = exact.n_queries_, exact.report_
-            self.chosen_ = ["exact"] * len(exact.sketches_)
-            return self
         self.chosen_ = []
-        return super().fit(model, seq_length=n, alphabet=alphabet, background=background)
-
-    def validate(self, seq_length: int, alphabet: Any) -> None:
-        """Check the options and the budget without querying anything.
-
-        Parameters
-        ----------
-        seq_length : int
-            Sequence length n.
-        alphabet : Alphabet or int
-            The alphabet or its size q.
-        """
-        n = check_int(seq_length, name="seq_length", minimum=1)
-        q, _ = resolve_alphabet(alphabet)
-        if self.uses_exact(n, q):
-            self._exact().validate(n, alphabet)
-        else:
-            super().validate(n, alphabet)
+        super().fit(model, seq_length=seq_length, alphabet=alphabet, background=background)
+        if self.report_.engine == "exact":
+            self.chosen_ = ["exact"] * len(self.sketches_)
+        return self
 
     # ------------------------------------------------------------------ engine hooks
     def minimum_budget(self, n: int, q: int) -> int:

@@ -8,6 +8,10 @@ An *engine* turns a model, a sequence length n, an alphabet, a query budget and 
 1. **Budget.** ``budget`` counts every distinct model query of the campaign: the
    engine's design, the held-out validation sequences and the optional SHAP accuracy
    check. The last two are set aside first; the engine plans its design in the rest.
+   A budget that covers all q^n sequences gives the exact transform, whatever the
+   engine (no design can do better, and none is larger than q^n). The campaign's
+   memory is estimated before anything is drawn, and a budget that would not fit is
+   refused with the largest one that does.
 2. **Plan.** :meth:`SketchEngine._plan` draws the engine's query points from the one
    random generator (all randomness happens here, before any model call).
 3. **Queries.** Design, validation and check points are de-duplicated together and
@@ -26,6 +30,8 @@ has a smallest design, ``minimum_budget``; :mod:`shap_zero.engines` registers it
 
 from __future__ import annotations
 
+import difflib
+import functools
 import inspect
 import math
 import os
@@ -37,11 +43,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from shap_zero._config import DEFAULT_BUDGET
-from shap_zero._validation import check_int, check_random_state
+from shap_zero._validation import check_bool, check_int, check_random_state
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import resolve_background
 from shap_zero.engines.accuracy import ShapAccuracy, check_cost, draw_check_plan, estimate_shap_accuracy
-from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
+from shap_zero.engines.dense import DENSE_BYTES_PER_SEQUENCE, dense_transform, enumerate_sequences
+from shap_zero.exceptions import BudgetMemoryError, InsufficientBudgetError, InvalidParameterError
 from shap_zero.fourier import MAX_Q, FourierSketch
 from shap_zero.models import DEFAULT_BATCH_SIZE
 from shap_zero.sketch.design import unique_rows
@@ -282,6 +289,11 @@ class SketchEngine:
     #: Whether the design is drawn at random (a resumable campaign then needs a seed).
     random_design: ClassVar[bool] = True
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _refuse_unknown_options(cls.__dict__["__init__"])  # type: ignore[method-assign]
+
     def __init__(
         self,
         *,
@@ -372,6 +384,25 @@ class SketchEngine:
         """
         return 1
 
+    def memory_per_query(self, n: int, q: int) -> int:
+        """Peak bytes of working memory per model query of a campaign (an upper estimate).
+
+        The default covers the codes and their de-duplication, the values, and a fit
+        that keeps a few vectors per query: 144 to 178 bytes per query were measured
+        for the q-SFT, regression and hybrid engines at n = 12 and 20 with 2 million
+        queries, and ``128 + 4 n`` bounds them. Engines with heavier fits override it.
+
+        Parameters
+        ----------
+        n, q : int
+            Sequence length and alphabet size.
+
+        Returns
+        -------
+        int
+        """
+        return 128 + 4 * n
+
     def _check_options(self, n: int, q: int) -> None:
         """Validate the engine's own options (raise InvalidParameterError)."""
 
@@ -434,9 +465,15 @@ class SketchEngine:
         n = check_int(seq_length, name="seq_length", minimum=1)
         q, attached = resolve_alphabet(alphabet)
         common, budget = self._validate(n, q)
+        whole_space = self.covers_all_sequences(n, q)
         resolved_background = resolve_background(background, n, q, attached)
         rng = check_random_state(self.random_state)
-        plan = self._plan(n, q, budget, rng)
+        if whole_space:
+            # Every sequence is queried, so nothing is held out: the fit is exact.
+            plan = EnginePlan(enumerate_sequences(n, q), info={"whole_space": True, "requested_engine": self.name})
+            common["n_validation"] = 0
+        else:
+            plan = self._plan(n, q, budget, rng)
         validation = uniform_distinct_rows(common["n_validation"], n, q, rng) if common["n_validation"] else np.empty((0, n), np.uint8)
         check = None
         if common["check_sequences"]:
@@ -454,7 +491,7 @@ class SketchEngine:
             executor=self.executor,
             checkpoint=self.checkpoint,
             progress=bool(self.progress),
-            description=f"{self.name} model queries",
+            description=f"{'exact' if whole_space else self.name} model queries",
         )
         n_design, n_validation = plan.points.shape[0], validation.shape[0]
         design_values = result.values[inverse[:n_design]]
@@ -466,10 +503,14 @@ class SketchEngine:
         for column in range(n_outputs):
             context = FitContext(n=n, q=q, output=column, n_outputs=n_outputs, progress=bool(self.progress))
             started = time.perf_counter()
-            fitted = self._fit_output(plan, design_values[:, column], context)
+            if whole_space:
+                frequencies, coefficients = dense_transform(design_values[:, column], n, q, WHOLE_SPACE_TOLERANCE)
+                fitted = OutputFit(frequencies, coefficients, "full", {"tolerance": WHOLE_SPACE_TOLERANCE})
+            else:
+                fitted = self._fit_output(plan, design_values[:, column], context)
             seconds = time.perf_counter() - started
             metadata = {
-                "method": self.name,
+                "method": "exact" if whole_space else self.name,
                 "n_queries": int(distinct.shape[0]),
                 "output": column,
                 "random_state": self.random_state if _json_scalar(self.random_state) else None,
@@ -493,7 +534,7 @@ class SketchEngine:
         self.check_plan_ = check
         self.n_queries_ = int(distinct.shape[0])
         self.report_ = SketchReport(
-            engine=self.name,
+            engine="exact" if whole_space else self.name,
             budget=budget if self.uses_budget() else None,
             design=dict(plan.info),
             n_design_points=n_design,
@@ -542,15 +583,53 @@ class SketchEngine:
         q, _ = resolve_alphabet(alphabet)
         self._validate(n, q)
 
+    def covers_all_sequences(self, n: int, q: int) -> bool:
+        """Whether the budget reaches q^n, so that the campaign is the exact transform.
+
+        Parameters
+        ----------
+        n, q : int
+            Sequence length and alphabet size.
+
+        Returns
+        -------
+        bool
+        """
+        if not self.uses_budget() or n * math.log(q) > 62 * math.log(2):
+            return False
+        budget = DEFAULT_BUDGET if self.budget is None else check_int(self.budget, name="budget", minimum=1)
+        return q**n <= budget
+
     # ------------------------------------------------------------------ internals
     def _validate(self, n: int, q: int) -> tuple[dict[str, Any], int | None]:
-        common = self._check_common()
+        common = self._check_common(whole_space=self.covers_all_sequences(n, q))
         self._check_options(n, q)
-        return common, self._budget_for_design(n, q, common)
+        if self.covers_all_sequences(n, q):
+            what = f"the exact transform of all {q}**{n} sequences (the budget covers them)"
+            self._check_memory(q**n, n + DENSE_BYTES_PER_SEQUENCE, n, q, what)
+            return common, q**n
+        budget = self._budget_for_design(n, q, common)
+        if budget is not None:
+            what = f"engine {self.name!r}"
+            self._check_memory(budget + common["n_validation"], self.memory_per_query(n, q), n, q, what)
+        return common, budget
 
-    def _check_common(self) -> dict[str, Any]:
-        if not isinstance(self.progress, bool | np.bool_):
-            raise InvalidParameterError(f"progress: expected True or False, got {self.progress!r}")
+    def _check_memory(self, queries: int, per_query: int, n: int, q: int, what: str) -> None:
+        """Refuse a campaign whose estimated memory exceeds a safe share of what is available."""
+        available = available_memory()
+        needed = queries * per_query
+        if available is None or needed <= MEMORY_SHARE * available:
+            return
+        largest = max(int(MEMORY_SHARE * available // per_query), 0)
+        total = self.budget if self.budget is not None else DEFAULT_BUDGET
+        raise BudgetMemoryError(
+            f"budget={total:,} at n={n}, q={q}: {what} would need about {_gib(needed)} of memory "
+            f"({queries:,} queries at about {per_query} bytes each) but {_gib(available)} is available; "
+            f"lower the budget to at most about {largest:,} queries (nothing has been queried yet)"
+        )
+
+    def _check_common(self, *, whole_space: bool = False) -> dict[str, Any]:
+        check_bool(self.progress, name="progress")
         options = {
             "n_validation": check_int(self.n_validation, name="n_validation", minimum=0),
             "check_sequences": check_int(self.check_sequences, name="check_sequences", minimum=0),
@@ -562,7 +641,10 @@ class SketchEngine:
                 "check_sequences: expected 0 (no accuracy check) or at least 2 (its confidence interval "
                 "needs two sequences), got 1"
             )
-        random = self.random_design or options["n_validation"] > 0 or options["check_sequences"] > 0
+        # A campaign over every sequence draws nothing at random (no design, nothing held out).
+        random = options["check_sequences"] > 0 or (
+            not whole_space and (self.random_design or options["n_validation"] > 0)
+        )
         if self.checkpoint is not None and random and not _json_scalar(self.random_state) or (
             self.checkpoint is not None and random and self.random_state is None
         ):
@@ -593,6 +675,56 @@ class SketchEngine:
                 f"(check_sequences={common['check_sequences']}); the minimum budget is {minimum + reserved:,}"
             )
         return budget - reserved
+
+
+def _refuse_unknown_options(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap an engine constructor so that a misspelt or positional option gets a clear error."""
+    allowed = [name for name in inspect.signature(init).parameters if name != "self"]
+    owner = init.__qualname__.split(".")[0]
+
+    @functools.wraps(init)
+    def checked(self: Any, *args: Any, **options: Any) -> None:
+        if args:
+            raise InvalidParameterError(
+                f"{owner}: options are keyword-only (e.g. {owner}(budget=100_000)); got {len(args)} positional argument(s)"
+            )
+        for name in options:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise InvalidParameterError(
+                    f"{owner}: unknown option {name!r}; {hint}its options are {', '.join(allowed)}"
+                )
+        init(self, **options)
+
+    return checked
+
+
+#: Share of the available memory a campaign may plan to use (the rest is the model's and
+#: the estimate's margin).
+MEMORY_SHARE = 0.8
+
+#: Round-off cut of the exact transform when a budget covers all sequences (as ExactEngine's default).
+WHOLE_SPACE_TOLERANCE = 1e-12
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.1f} GiB"
 
 
 def resolve_alphabet(alphabet: Any) -> tuple[int, Alphabet | None]:

@@ -20,26 +20,12 @@ from shap_zero._config import MAX_DENSE_SIZE
 from shap_zero._validation import check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.engines.base import EnginePlan, FitContext, OutputFit, SketchEngine
+from shap_zero.engines.dense import dense_transform, enumerate_sequences
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import FourierSketch
 from shap_zero.models import DEFAULT_BATCH_SIZE
 
-__all__ = ["ExactEngine", "enumerate_sequences", "exact_sketch", "exact_sketches"]
-
-
-def enumerate_sequences(n: int, q: int) -> np.ndarray:
-    """Every sequence of length n over Z_q, row r holding the base-q digits of r (most significant first).
-
-    Returns
-    -------
-    ndarray of shape (q**n, n), uint8
-        The C order of ``np.ndindex((q,) * n)``, so outputs reshape to ``(q,) * n``.
-    """
-    codes = np.arange(q**n, dtype=np.int64)
-    out = np.empty((q**n, n), dtype=np.uint8)
-    for i in range(n):
-        out[:, i] = (codes // q ** (n - 1 - i)) % q
-    return out
+__all__ = ["ExactEngine", "exact_sketch", "exact_sketches"]
 
 
 class ExactEngine(SketchEngine):
@@ -48,8 +34,9 @@ class ExactEngine(SketchEngine):
     Parameters
     ----------
     tolerance : float, default 1e-12
-        Coefficients with ``|F[k]| <= tolerance * max |F|`` are dropped as FFT
-        round-off; 0 keeps every nonzero coefficient.
+        Coefficients with ``|F[k]| <= tolerance * rms_k |F[k]|`` (the root mean
+        square over all q^n coefficients) are dropped as FFT round-off; 0 keeps every
+        nonzero coefficient. See :func:`shap_zero.engines.dense.dense_transform`.
     n_validation : int, default 0
         Held-out sequences are all design points here, so none are needed.
     check_sequences, check_permutations, batch_size, executor, checkpoint, progress, random_state
@@ -92,11 +79,8 @@ class ExactEngine(SketchEngine):
         return EnginePlan(enumerate_sequences(n, q), info={"seq_length": n, "q": q})
 
     def _fit_output(self, plan: EnginePlan, values: np.ndarray, context: FitContext) -> OutputFit:
-        q, n = context.q, context.n
-        spectrum = (np.fft.fftn(values.reshape((q,) * n)) / q**n).reshape(-1)
-        largest = float(np.abs(spectrum).max(initial=0.0))
-        keep = np.abs(spectrum) > float(self.tolerance) * largest
-        return OutputFit(plan.points[keep], spectrum[keep], "full", {"tolerance": float(self.tolerance)})
+        frequencies, coefficients = dense_transform(values, context.n, context.q, float(self.tolerance))
+        return OutputFit(frequencies, coefficients, "full", {"tolerance": float(self.tolerance)})
 
 
 def exact_sketches(
@@ -158,6 +142,8 @@ def exact_sketch(
     output: int | None = None,
     tolerance: float = 1e-12,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    executor: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> FourierSketch:
     """The exact Fourier sketch of a model, from its outputs on all q^n sequences.
@@ -179,10 +165,16 @@ def exact_sketch(
     output : int, optional
         Which output column to sketch when the model returns several.
     tolerance : float, default 1e-12
-        Coefficients with ``|F[k]| <= tolerance * max |F|`` are dropped as FFT
-        round-off; 0 keeps every nonzero coefficient.
+        Coefficients with ``|F[k]| <= tolerance * rms_k |F[k]|`` are dropped as FFT
+        round-off (an offset does not hide small effects); 0 keeps every nonzero
+        coefficient.
     batch_size : int
         Sequences per model call.
+    executor : concurrent.futures.Executor, optional
+        Runs model batches in parallel (see :func:`shap_zero.sketch.run_queries`).
+    checkpoint : str or path-like, optional
+        File that stores every finished batch, so an interrupted run resumes without
+        re-querying.
     progress : bool
         Show a progress bar over model queries.
 
@@ -202,8 +194,9 @@ def exact_sketch(
     if output is not None:
         output = check_int(output, name="output", minimum=0)
     sketches = exact_sketches(
-        model, seq_length=seq_length, alphabet=alphabet, tolerance=tolerance, batch_size=batch_size, progress=progress
-    )
+        model, seq_length=seq_length, alphabet=alphabet, tolerance=tolerance, batch_size=batch_size,
+        executor=executor, checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
     if output is None:
         if len(sketches) != 1:
             raise InvalidParameterError(

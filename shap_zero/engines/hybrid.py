@@ -157,7 +157,7 @@ class HybridEngine(SketchEngine):
 
     def _check_options(self, n: int, q: int) -> None:
         check_int(self.base_degree, name="base_degree", minimum=1, maximum=n, allow_none=True)
-        check_int(self.max_degree, name="max_degree", minimum=1, maximum=n)
+        check_int(self.max_degree, name="max_degree", minimum=1)  # above n: no block is that large
         if not (isinstance(self.search_level, float | int) and not isinstance(self.search_level, bool)
                 and 0 < self.search_level < 1):  # fmt: skip
             raise InvalidParameterError(f"search_level: expected a number in (0, 1), got {self.search_level!r}")
