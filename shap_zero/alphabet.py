@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from shap_zero._validation import _type_name, check_codes, check_int
+from shap_zero._validation import _type_name, as_array_input, check_codes, check_int
 from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 
 __all__ = ["Alphabet", "DNA", "RNA", "PROTEIN"]
@@ -148,16 +148,16 @@ class Alphabet:
             if not 33 <= ord(symbol) <= 126:
                 raise InvalidParameterError(
                     f"symbols: expected printable, non-whitespace ASCII characters, got "
-                    f"{symbol!r} at position {pos} of {symbols!r}"
+                    f"symbols[{pos}] = {symbol!r} in {symbols!r}"
                 )
             key = symbol if case_sensitive else symbol.upper()
             if key in seen:
                 first = seen[key]
                 if symbols[first] == symbol:
-                    detail = f"{symbol!r} appears at positions {first} and {pos}"
+                    detail = f"{symbol!r} appears twice, as symbols[{first}] and symbols[{pos}]"
                 else:
                     detail = (
-                        f"{symbols[first]!r} (position {first}) and {symbol!r} (position {pos}) "
+                        f"symbols[{first}] = {symbols[first]!r} and symbols[{pos}] = {symbol!r} "
                         "differ only by case; pass case_sensitive=True to keep both"
                     )
                 raise InvalidParameterError(
@@ -250,13 +250,20 @@ class Alphabet:
             Accepted forms:
 
             * one ``str`` or ``bytes`` -> one sequence;
-            * a list, tuple or any other iterable (pandas Series, generator)
-              of ``str``, or of ``bytes``/``bytearray`` (not mixed);
+            * a list, tuple or any other ordered iterable (generator) of
+              ``str``, or of ``bytes``/``bytearray`` (not mixed);
             * a 1-D numpy array of dtype ``str`` (``'U'``), ``bytes``
               (``'S'``) or ``object`` holding strings;
-            * integer codes, shape (N, n) or (n,), as a numpy array or nested
-              lists of ints; they are validated with
-              :func:`~shap_zero._validation.check_codes`.
+            * a pandas Series of strings, or a DataFrame with one column of
+              strings (their values: the index and column labels are never
+              read);
+            * integer codes, shape (N, n) or (n,), as a numpy array, nested
+              lists of ints, a pandas DataFrame (one column per position), a
+              torch tensor, a masked array without masked entries, a
+              memoryview or any object with ``__array__``; they are validated
+              with :func:`~shap_zero._validation.check_codes`.
+
+            A ``dict`` and a ``set`` (whose order is arbitrary) are refused.
         length : int or None, optional
             Required sequence length. ``None`` only requires all sequences to
             have the same length.
@@ -273,15 +280,20 @@ class Alphabet:
         ------
         InvalidSequenceError
             If a symbol is not in the alphabet, if the sequences have
-            different lengths, or if they do not have length ``length``.
+            different lengths, if they do not have length ``length``, or if
+            entries are missing (masked, or missing values of pandas objects).
+            Messages count sequences from 0 (``X[i]``) and positions from 1.
         InvalidParameterError
             If an element is not a ``str``/``bytes``, if ``sequences`` is of an
-            unsupported type, or if ``length`` is not a non-negative integer.
+            unsupported type (a dict or a set included), or if ``length`` is
+            not a non-negative integer.
         """
         length = check_int(length, name="length", minimum=0, allow_none=True)
 
         if isinstance(sequences, (str, bytes, bytearray)):
             return self._encode_list([sequences], length, name)
+        if type(sequences) is not np.ndarray:
+            sequences = as_array_input(sequences, name=name)
         if isinstance(sequences, np.ndarray):
             kind = sequences.dtype.kind
             if kind in "US":
@@ -312,11 +324,11 @@ class Alphabet:
             i = int(np.argmax(mismatch))
             if length is None:
                 raise InvalidSequenceError(
-                    f"{name}: all sequences must have the same length; sequence 0 has "
-                    f"length {expected} but sequence {i} has length {int(lengths[i])}"
+                    f"{name}: all sequences must have the same length; {name}[0] has "
+                    f"length {expected} but {name}[{i}] has length {int(lengths[i])}"
                 )
             raise InvalidSequenceError(
-                f"{name}: expected sequences of length {length}, but sequence {i} has "
+                f"{name}: expected sequences of length {length}, but {name}[{i}] has "
                 f"length {int(lengths[i])}"
             )
         return expected
@@ -334,8 +346,8 @@ class Alphabet:
             return
         i, pos = divmod(int(np.argmax(codes == _INVALID)), codes.shape[1])
         raise InvalidSequenceError(
-            f"{name}: sequence {i} has {symbol_at(i, pos)!r} at position {pos}, which is not "
-            f"in alphabet {self._describe()}"
+            f"{name}[{i}] has {symbol_at(i, pos)!r} at position {pos + 1} (positions count "
+            f"from 1), which is not in alphabet {self._describe()}"
         )
 
     def _encode_list(self, items: list[Any], length: int | None, name: str) -> np.ndarray:
@@ -380,14 +392,14 @@ class Alphabet:
         for i, item in enumerate(items):
             if not isinstance(item, text_types):
                 raise InvalidParameterError(
-                    f"{name}: element {i} has type {_type_name(item)}; expected str or bytes"
+                    f"{name}[{i}] has type {_type_name(item)}; expected str or bytes"
                 )
         first_is_str = isinstance(items[0], str)
         for i, item in enumerate(items):
             if isinstance(item, str) != first_is_str:
                 raise InvalidParameterError(
-                    f"{name}: cannot mix str and bytes; element 0 is {_type_name(items[0])} "
-                    f"but element {i} is {_type_name(item)}"
+                    f"{name}: cannot mix str and bytes; {name}[0] is {_type_name(items[0])} "
+                    f"but {name}[{i}] is {_type_name(item)}"
                 )
 
     def _encode_string_array(self, arr: np.ndarray, length: int | None, name: str) -> np.ndarray:

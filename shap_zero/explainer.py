@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import shap
 
-from shap_zero._validation import check_int
+from shap_zero._validation import check_bool, check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import (
     Interactions,
@@ -109,7 +109,10 @@ class ZeroExplainer(shap.Explainer):
           or, with ``model_input``, on strings or one-hot arrays, or a scikit-learn
           estimator (see :class:`shap_zero.models.SequenceModel`);
         - a :class:`~shap_zero.FourierSketch`, or the path of a saved one (no model needed);
-        - a list of sketches or paths, one per output of a multi-output model.
+        - a list of sketches or paths, one per output of a multi-output model. They
+          must agree on n, q and the alphabet: an output whose sketch was saved without
+          an alphabet (codes only) adopts the alphabet of the others, and two different
+          alphabets are refused.
     alphabet : Alphabet or int, optional
         The alphabet (or just its size q). Required with a model; with a sketch it
         defaults to the sketch's own alphabet, and may attach one to a sketch saved
@@ -123,9 +126,11 @@ class ZeroExplainer(shap.Explainer):
         and the optional SHAP accuracy check included (default
         :data:`shap_zero._config.DEFAULT_BUDGET`, 1,000,000).
     method : {"auto", "exact", "qsft", "regression", "hybrid"}, default "auto"
-        The sketch engine (:mod:`shap_zero.engines`). ``"auto"``: the exact transform
-        when all q^n sequences fit in the budget, else ``"hybrid"`` (every low-degree
-        term by regression, higher-order blocks by a hierarchical search).
+        The sketch engine (:mod:`shap_zero.engines`). ``"auto"``: the best of the
+        hybrid (every low-degree term by regression, higher-order blocks by a
+        hierarchical search), q-SFT and both combined, chosen on held-out queries.
+        Whatever the engine, a budget that covers all q^n sequences gives the exact
+        transform.
         ``"qsft"``: the sparse q-SFT sketch, for models known to be a few strong terms.
         ``"regression"``: every term up to a degree. ``"exact"``: all q^n outputs
         (q^n <= :data:`shap_zero._config.MAX_DENSE_SIZE`).
@@ -217,7 +222,7 @@ class ZeroExplainer(shap.Explainer):
         self.background = background
         self.budget = budget
         self.method = method
-        self.progress = bool(progress)
+        self.progress = check_bool(progress, name="progress")
         self.random_state = random_state
         self.sketch_options = dict(sketch_options)
         self.engine_: SketchEngine | None = None
@@ -235,7 +240,7 @@ class ZeroExplainer(shap.Explainer):
                     f"{extra or ['method/model_input']} only apply when sketching a model; a sketch was given"
                 )
             self.model = None
-            self.sketches_ = self._attach(given, alphabet, seq_length)
+            self.sketches_ = self._attach(*given, alphabet, seq_length)
             first = self.sketches_[0]
             self.alphabet, self.q, self.n = first.alphabet, first.q, first.n
         else:
@@ -273,8 +278,12 @@ class ZeroExplainer(shap.Explainer):
     # -- construction helpers -------------------------------------------------------
 
     @staticmethod
-    def _given_sketches(model_or_sketch: Any) -> list[FourierSketch] | None:
-        """The sketches passed instead of a model, loaded from paths; None for a model."""
+    def _given_sketches(model_or_sketch: Any) -> tuple[list[FourierSketch], list[str]] | None:
+        """The sketches passed instead of a model (loaded from paths) and their labels.
+
+        A label names the output and, for a loaded sketch, its file (for error
+        messages). None when ``model_or_sketch`` is a model.
+        """
 
         def one(item: Any) -> FourierSketch | None:
             if isinstance(item, FourierSketch):
@@ -283,13 +292,17 @@ class ZeroExplainer(shap.Explainer):
                 return FourierSketch.load(item)
             return None
 
+        def label(number: int, item: Any) -> str:
+            return f"output {number}" + (f" ({os.fspath(item)!r})" if _is_path(item) else "")
+
         single = one(model_or_sketch)
         if single is not None:
-            return [single]
+            return [single], [label(0, model_or_sketch)]
         if isinstance(model_or_sketch, list | tuple) and model_or_sketch:
             loaded = [one(item) for item in model_or_sketch]
             if all(sketch is not None for sketch in loaded):
-                return loaded  # type: ignore[return-value]
+                labels = [label(number, item) for number, item in enumerate(model_or_sketch)]
+                return loaded, labels  # type: ignore[return-value]
             if any(sketch is not None for sketch in loaded):
                 raise InvalidParameterError(
                     "model_or_sketch: a list must hold only FourierSketch objects or paths (one per output); "
@@ -298,28 +311,45 @@ class ZeroExplainer(shap.Explainer):
         return None
 
     @staticmethod
-    def _attach(sketches: list[FourierSketch], alphabet: Any, seq_length: Any) -> list[FourierSketch]:
+    def _attach(
+        sketches: list[FourierSketch], labels: list[str], alphabet: Any, seq_length: Any
+    ) -> list[FourierSketch]:
+        """Check that the sketches of the outputs agree, and give them one alphabet.
+
+        Sketches saved without an alphabet adopt ``alphabet`` when it is given, else the
+        alphabet of the other outputs (all of which must then have the same one).
+        """
         first = sketches[0]
         for number, sketch in enumerate(sketches[1:], start=1):
             if (sketch.n, sketch.q) != (first.n, first.q):
                 raise InvalidParameterError(
-                    f"model_or_sketch: sketch {number} has n={sketch.n}, q={sketch.q} but sketch 0 has "
+                    f"model_or_sketch: {labels[number]} has n={sketch.n}, q={sketch.q} but {labels[0]} has "
                     f"n={first.n}, q={first.q}"
+                )
+        owners = [number for number, sketch in enumerate(sketches) if sketch.alphabet is not None]
+        for number in owners[1:]:
+            if sketches[number].alphabet != sketches[owners[0]].alphabet:
+                raise InvalidParameterError(
+                    f"model_or_sketch: {labels[number]} has alphabet {sketches[number].alphabet!r} but "
+                    f"{labels[owners[0]]} has alphabet {sketches[owners[0]].alphabet!r}; every output "
+                    "must use the same alphabet (the same symbols in the same code order), or the codes "
+                    "of one would be read as the letters of the other"
                 )
         if seq_length is not None and check_int(seq_length, name="seq_length", minimum=1) != first.n:
             raise InvalidParameterError(f"seq_length={seq_length} does not match the sketch's n={first.n}")
-        if alphabet is None:
-            return list(sketches)
-        q = alphabet.q if isinstance(alphabet, Alphabet) else check_int(alphabet, name="alphabet", minimum=2)
-        if q != first.q:
-            raise InvalidParameterError(f"alphabet has q={q} symbols but the sketch has q={first.q}")
+        if alphabet is not None:
+            q = alphabet.q if isinstance(alphabet, Alphabet) else check_int(alphabet, name="alphabet", minimum=2)
+            if q != first.q:
+                raise InvalidParameterError(f"alphabet has q={q} symbols but the sketch has q={first.q}")
         if not isinstance(alphabet, Alphabet):
-            return list(sketches)
+            if not owners:
+                return list(sketches)
+            alphabet = sketches[owners[0]].alphabet  # adopted by the outputs saved without one
         attached = []
-        for sketch in sketches:
+        for sketch, label in zip(sketches, labels, strict=True):
             if sketch.alphabet is not None and sketch.alphabet != alphabet:
                 raise InvalidParameterError(
-                    f"alphabet {alphabet.symbols!r} differs from the sketch's own {sketch.alphabet.symbols!r}"
+                    f"alphabet {alphabet!r} differs from the alphabet {sketch.alphabet!r} of {label}"
                 )
             if sketch.alphabet is None:
                 sketch = sketch.with_alphabet(alphabet)
@@ -417,10 +447,14 @@ class ZeroExplainer(shap.Explainer):
             return 0
         return check_int(output, name="output", minimum=0, maximum=m - 1)
 
+    def _progress(self, progress: bool | None) -> bool:
+        """Whether to show progress: the call's ``progress``, else the explainer's."""
+        return self.progress if progress is None else check_bool(progress, name="progress")
+
     def _per_output(self, compute: Any, X: Any, progress: bool | None) -> np.ndarray:
         """``compute(sketch, codes, ...)`` for every output, stacked on a last axis when m > 1."""
         codes = self._encode(X)
-        shown = self.progress if progress is None else bool(progress)
+        shown = self._progress(progress)
         per_output = [
             compute(sketch, codes, background=self._background, progress=shown) for sketch in self.sketches_  # type: ignore[union-attr]
         ]
@@ -521,7 +555,7 @@ class ZeroExplainer(shap.Explainer):
         """
         column = self._output(output)
         codes = self._encode(X)
-        shown = self.progress if progress is None else bool(progress)
+        shown = self._progress(progress)
         started = time.perf_counter()
         result = interaction_values(
             self.sketches_[column], codes, index=index, order=order, background=self._background, progress=shown  # type: ignore[index]
@@ -569,7 +603,7 @@ class ZeroExplainer(shap.Explainer):
         codes = self._encode(X)
         if codes.shape[0] == 0:
             raise InvalidParameterError("X: a global explanation needs at least one sequence; got 0")
-        shown = self.progress if progress is None else bool(progress)
+        shown = self._progress(progress)
         sketch = self.sketches_[column]  # type: ignore[index]
         started = time.perf_counter()
         totals: SymbolTotals | None = None

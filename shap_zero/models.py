@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from shap_zero._validation import check_bool
 from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 
@@ -29,13 +30,35 @@ __all__ = [
 DEFAULT_BATCH_SIZE = 4096
 
 
+def _output_array(output: Any, where: str) -> np.ndarray:
+    """What a model returned, as an ndarray (masked entries and foreign objects refused)."""
+    if isinstance(output, np.ma.MaskedArray):
+        n_masked = int(np.count_nonzero(np.ma.getmaskarray(output)))
+        if n_masked:
+            raise ModelOutputError(
+                f"model output for {where} is a masked array with {n_masked} masked "
+                f"{'entry' if n_masked == 1 else 'entries'}; return a value for every sequence"
+            )
+        return np.asarray(np.ma.getdata(output))
+    try:
+        if type(output).__module__.startswith("torch") and hasattr(output, "detach"):
+            return np.asarray(output.detach().cpu().numpy())
+        return np.asarray(output)
+    except Exception as error:  # ragged lists, foreign objects, tensors numpy cannot hold
+        raise ModelOutputError(
+            f"model output for {where} is not an array of numbers: {type(error).__name__}: {error}"
+        ) from error
+
+
 def check_model_output(output: Any, n_rows: int, where: str) -> np.ndarray:
     """Validate one model output and return it as float64 of shape (N, m).
 
     Parameters
     ----------
     output : array-like
-        What the model returned for ``n_rows`` sequences.
+        What the model returned for ``n_rows`` sequences: an array, a list, a pandas
+        object, a torch tensor or anything numpy converts, of real numbers or bools,
+        with shape (N,), (N, m) with m >= 1, or a scalar when N is 1.
     n_rows : int
         Number of sequences in the call.
     where : str
@@ -44,24 +67,28 @@ def check_model_output(output: Any, n_rows: int, where: str) -> np.ndarray:
     Returns
     -------
     ndarray of shape (N, m), float64
+
+    Raises
+    ------
+    ModelOutputError
+        If the output is not an array of real numbers (complex, strings, objects,
+        dates and durations, masked entries), has the wrong shape, or is not finite;
+        the message names ``where`` and the problem.
     """
-    try:
-        values = np.asarray(output)
-    except Exception as error:  # ragged lists and foreign objects
-        raise ModelOutputError(f"model output for {where} is not an array of numbers: {error}") from error
-    if values.dtype == object or not (
-        np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)
-    ):
-        raise ModelOutputError(f"model output for {where} must be numbers; got dtype {values.dtype}")
-    if np.iscomplexobj(values):
+    values = _output_array(output, where)
+    kind = values.dtype.kind
+    if kind == "c":
         raise ModelOutputError(f"model output for {where} must be real; got complex dtype {values.dtype}")
+    if kind not in "biuf":
+        what = {"m": " (durations)", "M": " (dates)", "O": " (Python objects)"}.get(kind, "")
+        raise ModelOutputError(f"model output for {where} must be numbers; got dtype {values.dtype}{what}")
     if values.ndim == 1 and values.shape[0] == n_rows:
         values = values[:, None]
     elif values.ndim == 0 and n_rows == 1:
         values = values.reshape(1, 1)
-    if values.ndim != 2 or values.shape[0] != n_rows:
+    if values.ndim != 2 or values.shape[0] != n_rows or values.shape[1] == 0:
         raise ModelOutputError(
-            f"model output for {where} must have shape ({n_rows},) or ({n_rows}, m) for "
+            f"model output for {where} must have shape ({n_rows},) or ({n_rows}, m) with m >= 1 for "
             f"{n_rows} input sequences; got shape {values.shape}"
         )
     values = values.astype(np.float64, copy=False)
@@ -70,7 +97,7 @@ def check_model_output(output: Any, n_rows: int, where: str) -> np.ndarray:
         row, column = np.argwhere(~finite)[0]
         raise ModelOutputError(
             f"model output for {where} is not finite: {values[row, column]} for row {row} "
-            f"of that call (output column {column})"
+            f"of that call (output column {column}; rows and columns count from 0)"
         )
     return values
 
@@ -108,6 +135,8 @@ def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: st
         # A fresh copy: a model that writes into its input must not corrupt the
         # caller's design points, which engines read again after the queries.
         raw = model(codes.copy())
+    except ModelOutputError as error:  # from an adaptor (SequenceModel): say where
+        raise ModelOutputError(f"model output for {where}: {error}") from error
     except Exception as error:
         raise ModelError(f"the model raised on {where}: {type(error).__name__}: {error}") from error
     return check_model_output(raw, codes.shape[0], where)
@@ -156,6 +185,7 @@ def query_model(
         raise InvalidParameterError(f"model must be callable on integer codes (N, n); got {type(model).__name__}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise InvalidParameterError(f"batch_size must be a positive integer; got {batch_size!r}")
+    progress = check_bool(progress, name="progress")
     n_rows = codes.shape[0]
     out: np.ndarray | None = None
     bar = None
@@ -341,7 +371,7 @@ class SequenceModel:
         """
         inputs = self.convert(codes)
         call = getattr(self.model, self.method) if self.method else self.model
-        output = np.asarray(call(inputs))
+        output = _output_array(call(inputs), f"the call through {self!r}")
         if self._column is None:
             return output
         if output.ndim != 2:

@@ -244,8 +244,9 @@ def _codes_and_symbols(
         r, i = (int(k) for k in np.argwhere(mismatch)[0])
         code = int(codes[r, i])
         raise InvalidParameterError(
-            f"{name}: data and display_data disagree: code {code} is shown as {table[code]!r} and as "
-            f"{letters[r, i]!r} (sequence {r}, position {i}); pass alphabet= to set the letters"
+            f"{name}: data and display_data disagree: code {code} is shown as {str(table[code])!r} and as "
+            f"{str(letters[r, i])!r} (in {name}.data[{r}] at position {i + 1}; positions count from 1); "
+            "pass alphabet= to set the letters"
         )
     return codes, [str(s) for s in table]
 
@@ -262,8 +263,9 @@ def _single_letters(display: Any, name: str) -> np.ndarray:
     if (lengths != 1).any():
         r, i = (int(k) for k in np.argwhere(lengths != 1)[0])
         raise InvalidParameterError(
-            f"{name}.display_data: expected one letter per position, got {text[r, i]!r} in sequence "
-            f"{r} at column {i}; a logo needs per-position SHAP values (not flattened interactions)"
+            f"{name}.display_data: expected one letter per position, got {str(text[r, i])!r} in "
+            f"{name}.display_data[{r}] at position {i + 1} (positions count from 1); a logo needs "
+            "per-position SHAP values (not flattened interactions)"
         )
     return text.astype("<U1")
 

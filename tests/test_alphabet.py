@@ -98,7 +98,8 @@ def test_lower_case_rejected_when_case_sensitive() -> None:
     with pytest.raises(
         InvalidSequenceError,
         match=re.escape(
-            "X: sequence 0 has 'g' at position 2, which is not in alphabet strict ('ACGT', case-sensitive)"
+            "X[0] has 'g' at position 3 (positions count from 1), which is not in alphabet strict "
+            "('ACGT', case-sensitive)"
         ),
     ):
         strict.encode("ACgT")
@@ -117,7 +118,7 @@ def test_case_sensitive_allows_both_cases_as_distinct_symbols() -> None:
 
 
 def test_case_insensitive_rejects_symbols_equal_up_to_case() -> None:
-    pattern = r"symbols: .*'a' \(position 0\) and 'A' \(position 1\) differ only by case"
+    pattern = r"symbols: .*symbols\[0\] = 'a' and symbols\[1\] = 'A' differ only by case"
     with pytest.raises(InvalidParameterError, match=pattern):
         Alphabet("aA")
 
@@ -220,7 +221,7 @@ def test_encode_empty_with_length() -> None:
 
 
 BAD = ["ACGTACGTA", "ACGTACGTA", "ACGTACGTA", "ACGTACGNA", "ACGTNCGTA"]
-BAD_MESSAGE = "X: sequence 3 has 'N' at position 7, which is not in alphabet DNA ('ACGT')"
+BAD_MESSAGE = "X[3] has 'N' at position 8 (positions count from 1), which is not in alphabet DNA ('ACGT')"
 
 
 @pytest.mark.parametrize(
@@ -242,12 +243,12 @@ def test_encode_bad_symbol_message(sequences: Any) -> None:
 
 
 def test_encode_bad_symbol_uses_name_argument() -> None:
-    with pytest.raises(InvalidSequenceError, match=r"^background: sequence 0 has 'Z' at position 1"):
+    with pytest.raises(InvalidSequenceError, match=r"^background\[0\] has 'Z' at position 2 \(positions count from 1\)"):
         DNA.encode("AZ", name="background")
 
 
 def test_encode_bad_symbol_custom_alphabet_description() -> None:
-    message = "sequence 0 has 'U' at position 2, which is not in alphabet 'ACTG'"
+    message = "X[0] has 'U' at position 3 (positions count from 1), which is not in alphabet 'ACTG'"
     with pytest.raises(InvalidSequenceError, match=re.escape(message)):
         Alphabet("ACTG").encode("ACUG")
 
@@ -269,30 +270,30 @@ def test_encode_bad_symbol_custom_alphabet_description() -> None:
     ],
 )
 def test_encode_non_ascii_and_control_characters(sequences: Any, symbol: str) -> None:
-    with pytest.raises(InvalidSequenceError, match=rf"X: sequence 1 has {symbol} at position [12]"):
+    with pytest.raises(InvalidSequenceError, match=rf"^X\[1\] has {symbol} at position [23] \(positions count from 1\)"):
         DNA.encode(sequences)
 
 
 def test_encode_unequal_lengths() -> None:
     seqs = ["A" * 26] * 5 + ["A" * 25] + ["A" * 24]
-    msg = "X: all sequences must have the same length; sequence 0 has length 26 but sequence 5 has length 25"
+    msg = "X: all sequences must have the same length; X[0] has length 26 but X[5] has length 25"
     for kind in (seqs, np.array(seqs), np.array(seqs, dtype="S"), [s.encode() for s in seqs]):
         with pytest.raises(InvalidSequenceError, match=re.escape(msg)):
             DNA.encode(kind)
 
 
 def test_encode_unequal_lengths_reported_before_bad_symbols() -> None:
-    with pytest.raises(InvalidSequenceError, match="sequence 2 has length 3"):
+    with pytest.raises(InvalidSequenceError, match=re.escape("X[2] has length 3")):
         DNA.encode(["NNNN", "ACGT", "ACG"])
 
 
 def test_encode_length_mismatch() -> None:
-    msg = "X: expected sequences of length 26, but sequence 2 has length 25"
+    msg = "X: expected sequences of length 26, but X[2] has length 25"
     seqs = ["A" * 26, "C" * 26, "G" * 25]
     for kind in (seqs, np.array(seqs), np.array(seqs, dtype="S")):
         with pytest.raises(InvalidSequenceError, match=re.escape(msg)):
             DNA.encode(kind, length=26)
-    with pytest.raises(InvalidSequenceError, match="sequence 0 has length 4"):
+    with pytest.raises(InvalidSequenceError, match=re.escape("X[0] has length 4")):
         DNA.encode(["ACGT", "ACGT"], length=5)
 
 
@@ -305,7 +306,7 @@ def test_encode_codes_length_mismatch() -> None:
 def test_encode_codes_out_of_range() -> None:
     codes = np.zeros((4, 6), dtype=np.int64)
     codes[2, 5] = 4
-    with pytest.raises(InvalidSequenceError, match=r"X: sequence 2 has code 4 at position 5.*0\.\.3"):
+    with pytest.raises(InvalidSequenceError, match=r"^X\[2\] has code 4 at position 6 \(positions count from 1\).*0\.\.3"):
         DNA.encode(codes)
 
 
@@ -322,13 +323,13 @@ def test_encode_codes_out_of_range() -> None:
 )
 def test_encode_non_string_element(sequences: Any, index: int, type_name: str) -> None:
     with pytest.raises(
-        InvalidParameterError, match=rf"X: element {index} has type {type_name}; expected str or bytes"
+        InvalidParameterError, match=rf"^X\[{index}\] has type {type_name}; expected str or bytes"
     ):
         DNA.encode(sequences)
 
 
 def test_encode_mixed_str_and_bytes() -> None:
-    message = "X: cannot mix str and bytes; element 0 is str but element 2 is bytes"
+    message = re.escape("X: cannot mix str and bytes; X[0] is str but X[2] is bytes")
     with pytest.raises(InvalidParameterError, match=message):
         DNA.encode(["ACGT", "ACGT", b"ACGT"])
 
@@ -390,7 +391,7 @@ def test_encode_randomized_against_slow_twin(seed: int, rep: int) -> None:
                 np.testing.assert_array_equal(codes, slow_encode(alphabet, seqs))
             else:
                 i, pos, c = first_bad
-                message = f"sequence {i} has {c!r} at position {pos},"
+                message = f"X[{i}] has {c!r} at position {pos + 1} (positions count from 1),"
                 with pytest.raises(InvalidSequenceError, match=re.escape(message)):
                     alphabet.encode(kind)
 
@@ -416,7 +417,7 @@ def test_decode_returns_python_str() -> None:
 
 
 def test_decode_out_of_range() -> None:
-    message = "codes: sequence 1 has code 4 at position 0, which is outside the valid range 0..3"
+    message = "codes[1] has code 4 at position 1 (positions count from 1), which is outside the valid range 0..3"
     with pytest.raises(InvalidSequenceError, match=re.escape(message)):
         DNA.decode([[0, 1], [4, 0]])
 
@@ -445,12 +446,12 @@ def test_decode_empty() -> None:
             "".join(chr(33 + k % 94) for k in range(256)),
             r"symbols: expected between 2 and 255 symbols, got 256",
         ),
-        ("AC GT", r"symbols: expected printable, non-whitespace ASCII characters, got ' ' at position 2"),
-        ("AC\tG", r"symbols: .*got '\\t' at position 2"),
-        ("ACé", r"symbols: .*got 'é' at position 2"),
-        ("AC\x7f", r"symbols: .*got '\\x7f' at position 2"),
-        ("ACGA", r"symbols: expected distinct symbols, but in 'ACGA' 'A' appears at positions 0 and 3"),
-        ("ACGTc", r"symbols: .*'C' \(position 1\) and 'c' \(position 4\) differ only by case"),
+        ("AC GT", r"symbols: expected printable, non-whitespace ASCII characters, got symbols\[2\] = ' '"),
+        ("AC\tG", r"symbols: .*got symbols\[2\] = '\\t'"),
+        ("ACé", r"symbols: .*got symbols\[2\] = 'é'"),
+        ("AC\x7f", r"symbols: .*got symbols\[2\] = '\\x7f'"),
+        ("ACGA", r"symbols: expected distinct symbols, but in 'ACGA' 'A' appears twice, as symbols\[0\] and symbols\[3\]"),
+        ("ACGTc", r"symbols: .*symbols\[1\] = 'C' and symbols\[4\] = 'c' differ only by case"),
     ],
 )
 def test_bad_symbols(symbols: Any, pattern: str) -> None:
@@ -579,7 +580,7 @@ def test_encode_across_lookup_blocks(
     for kind in (seqs, np.array(seqs), np.array(seqs, dtype="S"), [s.encode() for s in seqs]):
         np.testing.assert_array_equal(PROTEIN.encode(kind), expected)
     seqs[55] = seqs[55][:12] + "B"
-    with pytest.raises(InvalidSequenceError, match="sequence 55 has 'B' at position 12,"):
+    with pytest.raises(InvalidSequenceError, match=re.escape("X[55] has 'B' at position 13 (positions count from 1),")):
         PROTEIN.encode(seqs)
 
 
@@ -588,5 +589,99 @@ def test_encode_large_input_error_in_last_sequence(rng: np.random.Generator) -> 
     seqs = DNA.decode(codes)
     np.testing.assert_array_equal(DNA.encode(seqs), codes)
     seqs[-1] = seqs[-1][:25] + "N"
-    with pytest.raises(InvalidSequenceError, match="sequence 99999 has 'N' at position 25,"):
+    with pytest.raises(InvalidSequenceError, match=re.escape("X[99999] has 'N' at position 26 (positions count from 1),")):
         DNA.encode(seqs)
+
+
+# ----------------------------------------------- containers (issue 14)
+
+
+def test_encode_dataframe_of_codes_reads_values_not_column_labels() -> None:
+    pd = pytest.importorskip("pandas")
+    codes = np.random.default_rng(0).integers(0, 4, (1000, 4))
+    # The column labels 0..3 are themselves a valid sequence of codes: they must not be read.
+    np.testing.assert_array_equal(DNA.encode(pd.DataFrame(codes)), codes)
+    labelled = pd.DataFrame(codes[:3], columns=["A", "C", "G", "T"], index=["x", "y", "z"])
+    np.testing.assert_array_equal(DNA.encode(labelled, length=4), codes[:3])
+    np.testing.assert_array_equal(DNA.encode(labelled.astype("Int64")), codes[:3])
+    np.testing.assert_array_equal(DNA.encode(labelled.astype(np.uint8)), codes[:3])
+
+
+def test_encode_string_column_named_like_a_sequence_reads_the_column() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"ACGT": ["TTTT", "GGGG"]}, index=["CCCC", "AAAA"])
+    np.testing.assert_array_equal(DNA.encode(frame), [[3, 3, 3, 3], [2, 2, 2, 2]])
+    np.testing.assert_array_equal(DNA.encode(frame["ACGT"]), [[3, 3, 3, 3], [2, 2, 2, 2]])
+    np.testing.assert_array_equal(DNA.encode(frame["ACGT"].astype("string")), [[3, 3, 3, 3], [2, 2, 2, 2]])
+    np.testing.assert_array_equal(DNA.encode(frame["ACGT"].astype("category")), [[3, 3, 3, 3], [2, 2, 2, 2]])
+
+
+def test_encode_integer_series_is_one_sequence_like_a_1d_array() -> None:
+    pd = pytest.importorskip("pandas")
+    np.testing.assert_array_equal(DNA.encode(pd.Series([3, 2, 1, 0], index=list("ACGT"))), [[3, 2, 1, 0]])
+
+
+def test_encode_refuses_unclear_or_incomplete_dataframes() -> None:
+    pd = pytest.importorskip("pandas")
+    two = pd.DataFrame({"id": ["a", "b"], "seq": ["ACGT", "TTTT"]})
+    with pytest.raises(InvalidParameterError, match=r"single column of strings, got 2 columns.*X\['id'\]"):
+        DNA.encode(two)
+    gaps = pd.DataFrame([[0, 1, 2, 3], [0, 1, None, 3]], dtype="Int64")
+    message = "1 missing, the first in X.iloc[1] (rows count from 0; index labels are ignored) at position 3 (positions count from 1)"
+    with pytest.raises(InvalidSequenceError, match=re.escape(message)):
+        DNA.encode(gaps)
+    with pytest.raises(InvalidSequenceError, match=re.escape("the first at X.iloc[2]")):
+        DNA.encode(pd.Series(["ACGT", "ACGT", None], index=[5, 6, 7]))
+    with pytest.raises(InvalidParameterError, match="got dtype float64"):
+        DNA.encode(pd.DataFrame([[0.0, 1.0]]))
+
+
+def test_encode_torch_tensor_of_codes() -> None:
+    torch = pytest.importorskip("torch")
+    codes = torch.tensor([[0, 1, 2, 3], [3, 2, 1, 0]])
+    np.testing.assert_array_equal(DNA.encode(codes), [[0, 1, 2, 3], [3, 2, 1, 0]])
+    np.testing.assert_array_equal(DNA.encode(codes.T.contiguous().T), [[0, 1, 2, 3], [3, 2, 1, 0]])
+    with pytest.raises(InvalidParameterError, match="got dtype float32"):
+        DNA.encode(codes.float().requires_grad_())
+
+
+def test_encode_memoryview_buffer_and_array_protocols() -> None:
+    import array
+
+    codes = np.array([[0, 1, 2, 3], [3, 2, 1, 0]], dtype=np.uint8)
+    np.testing.assert_array_equal(DNA.encode(memoryview(codes)), codes)
+    np.testing.assert_array_equal(DNA.encode(array.array("b", [0, 1, 2, 3])), [[0, 1, 2, 3]])
+
+    class Wrapped:
+        def __array__(self, dtype=None, copy=None):
+            return codes
+
+    np.testing.assert_array_equal(DNA.encode(Wrapped()), codes)
+
+
+@pytest.mark.parametrize(
+    ("bad", "pattern"),
+    [
+        ({"s1": "ACGT"}, r"^X: expected sequences .*got a dict.*pass list\(d\.values\(\)\)"),
+        ({"ACGT", "TTTT"}, r"^X: expected an ordered collection .*got a set, whose order is arbitrary"),
+        (frozenset(["ACGT"]), r"got a frozenset, whose order is arbitrary"),
+    ],
+)
+def test_encode_refuses_dicts_and_sets(bad: Any, pattern: str) -> None:
+    with pytest.raises(InvalidParameterError, match=pattern):
+        DNA.encode(bad)
+
+
+def test_encode_masked_arrays() -> None:
+    codes = np.array([[0, 1, 2, 3], [3, 2, 1, 0]])
+    np.testing.assert_array_equal(DNA.encode(np.ma.masked_array(codes)), codes)
+    masked = np.ma.masked_array(codes, mask=[[0, 0, 0, 0], [0, 0, 1, 1]])
+    with pytest.raises(InvalidSequenceError, match=re.escape("2 masked entries, the first in X[1] at position 3")):
+        DNA.encode(masked)
+    one = np.ma.masked_array([0, 1, 2, 3], mask=[0, 1, 0, 0])
+    with pytest.raises(InvalidSequenceError, match=re.escape("1 masked entry, the first in X[0] at position 2")):
+        DNA.encode(one)
+    strings = np.ma.masked_array(["ACGT", "TTTT"], mask=[False, True])
+    with pytest.raises(InvalidSequenceError, match=re.escape("the first in X[1];")):
+        DNA.encode(strings)
+    np.testing.assert_array_equal(DNA.encode(np.ma.masked_array(["ACGT", "TTTT"])), [[0, 1, 2, 3], [3, 3, 3, 3]])

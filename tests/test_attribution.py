@@ -378,6 +378,44 @@ def test_errors_name_the_argument(rng):
     assert set(INDEX_NAMES) == {"Moebius", "SII", "STII", "FSII", "k-SII", "SV"}
 
 
+def test_progress_must_be_a_bool(rng):
+    sketch = random_sparse_sketch(5, 4, 8, max_degree=3, random_state=rng)
+    X = rng.integers(0, 4, size=(2, 5))
+    for function in (shapley_values, interaction_values, mobius_coefficients, shap_interaction_values):
+        with pytest.raises(InvalidParameterError, match="progress: expected True or False, got 'yes'"):
+            function(sketch, X, progress="yes")
+        function(sketch, X, progress=np.bool_(False))
+
+
+def test_background_containers_are_read_by_their_values(rng):
+    pd = pytest.importorskip("pandas")
+    sketch = random_sparse_sketch(4, 4, 8, max_degree=3, alphabet=DNA, random_state=rng)
+    X = rng.integers(0, 4, size=(3, 4))
+    sequences = ["ACGT", "TTGA", "CAGG"]
+    expected = shapley_values(sketch, X, background=sequences)
+    as_series = pd.Series(sequences, index=["ACGT", "AAAA", "CCCC"])  # labels must not be read
+    np.testing.assert_allclose(shapley_values(sketch, X, background=as_series), expected, atol=ATOL)
+    np.testing.assert_allclose(
+        shapley_values(sketch, X, background=pd.DataFrame(DNA.encode(sequences))), expected, atol=ATOL
+    )
+    np.testing.assert_allclose(
+        shapley_values(sketch, X, background=np.array(sequences, dtype="S")), expected, atol=ATOL
+    )
+    with pytest.raises(InvalidParameterError, match="background: expected an ordered collection"):
+        shapley_values(sketch, X, background=set(sequences))
+    masked = np.ma.masked_array(DNA.encode(sequences), mask=np.eye(3, 4, dtype=bool))
+    with pytest.raises(InvalidSequenceError, match=r"background: .*3 masked entries, the first in background\[0\]"):
+        shapley_values(sketch, X, background=masked)
+
+
+def test_background_frequency_errors_count_positions_from_one(rng):
+    sketch = random_sparse_sketch(5, 4, 8, max_degree=3, random_state=rng)
+    frequencies = np.full((5, 4), 0.25)
+    frequencies[0, 0] = 0.5
+    with pytest.raises(InvalidParameterError, match=r"position 1 \(positions count from 1\) sums to 1.25"):
+        shapley_values(sketch, np.zeros((1, 5), dtype=np.uint8), background=frequencies)
+
+
 # ---------------------------------------------------------------------------- shapiq
 @pytest.mark.parametrize("kind", BACKGROUNDS)
 def test_fast_path_matches_shapiq_exact_computer(kind, seed):

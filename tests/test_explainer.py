@@ -7,6 +7,8 @@ Oracles: shap's own ExactExplainer with an Independent masker over all q^n seque
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import shap
@@ -200,9 +202,9 @@ def test_qsft_sketch_of_a_sparse_model_gives_its_exact_values(seed):
 
 
 def test_auto_method_picks_exact_within_budget_and_hybrid_beyond(seed):
-    assert sz.AutoEngine().uses_exact(6, 4)
-    assert not sz.AutoEngine(budget=2000).uses_exact(6, 4)
-    assert not sz.AutoEngine().uses_exact(12, 4)  # 4^12 > MAX_DENSE_SIZE
+    assert sz.AutoEngine().covers_all_sequences(6, 4)
+    assert not sz.AutoEngine(budget=2000).covers_all_sequences(6, 4)
+    assert not sz.AutoEngine().covers_all_sequences(12, 4)  # 4^12 > the default budget of 10^6
     model = _nonlinear_model(6, 4, seed)
     explainer = sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=6, budget=3000, random_state=seed).fit()
     assert explainer.report_.engine == "auto" and explainer.n_queries_ <= 3000
@@ -555,3 +557,152 @@ def test_flattened_codes_do_not_depend_on_the_sequences_passed(rng):
     second = explainer.interactions(many, index="SII").to_explanation()
     assert_allclose(first.data, second.data[:2])
     assert first.display_data is None
+
+
+# -- inputs and outputs that used to be silently wrong (issue 14) ------------------------
+
+
+def _input_forms(codes: np.ndarray) -> dict[str, object]:
+    """The same sequences as containers users pass; the labels must never be read."""
+    pd = pytest.importorskip("pandas")
+    letters = sz.DNA.decode(codes)
+    forms = {
+        "DataFrame of codes": pd.DataFrame(codes),
+        "DataFrame with string labels": pd.DataFrame(codes, columns=list("ACGT")[: codes.shape[1]], index=letters),
+        "Series of strings": pd.Series(letters, index=[f"s{k}" for k in range(len(letters))]),
+        "DataFrame with one string column named like a sequence": pd.DataFrame({"ACGT": letters}),
+        "memoryview": memoryview(np.ascontiguousarray(codes, dtype=np.uint8)),
+        "masked array without masked entries": np.ma.masked_array(codes),
+    }
+    try:
+        import torch
+    except ImportError:
+        return forms
+    forms["torch tensor"] = torch.from_numpy(codes.astype(np.int64))
+    return forms
+
+
+def test_every_entry_point_reads_containers_by_their_values():
+    n = 4
+    explainer = sz.ZeroExplainer(_nonlinear_model(n, 4, 3), alphabet=sz.DNA, seq_length=n)
+    codes = np.random.default_rng(0).integers(0, 4, size=(7, n)).astype(np.uint8)
+    sketch = explainer.sketch_
+    expected = explainer.shap_values(codes)
+    pairs = explainer.shap_interaction_values(codes)
+    sii = explainer.interactions(codes).result.values
+    for form, X in _input_forms(codes).items():
+        assert_allclose(explainer(X).values, expected, err_msg=form)
+        assert_allclose(explainer.shap_values(X), expected, err_msg=form)
+        assert_allclose(explainer.shap_interaction_values(X), pairs, err_msg=form)
+        assert_allclose(explainer.interactions(X).result.values, sii, err_msg=form)
+        assert_allclose(explainer.global_explanation(X).position_mean_abs, np.abs(expected).mean(axis=0), err_msg=form)
+        assert_allclose(sz.shapley_values(sketch, X), expected, err_msg=form)
+        assert_allclose(sz.shap_interaction_values(sketch, X), pairs, err_msg=form)
+        assert_allclose(sz.interaction_values(sketch, X).values, sii, err_msg=form)
+        np.testing.assert_array_equal(sketch.encode(X), codes, err_msg=form)
+        assert_allclose(sketch.predict(X), sketch.predict(codes), err_msg=form)
+
+
+def test_the_dataframe_of_the_issue_is_explained_row_by_row():
+    pd = pytest.importorskip("pandas")
+    sketch = sz.random_sparse_sketch(4, 4, 6, alphabet=sz.DNA, random_state=0)
+    codes = np.random.default_rng(0).integers(0, 4, (1000, 4))
+    values = sz.shapley_values(sketch, pd.DataFrame(codes))
+    assert values.shape == (1000, 4)
+    assert_allclose(values, sz.shapley_values(sketch, codes))
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        ({"a": "ACGT"}, r"got a dict.*list\(d.values\(\)\)"),
+        ({"ACGT", "TTTT"}, r"got a set, whose order is arbitrary"),
+        (frozenset({"ACGT"}), r"got a frozenset, whose order is arbitrary"),
+    ],
+)
+def test_unordered_and_keyed_containers_are_refused(X, match):
+    explainer = sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 5, alphabet=sz.DNA, random_state=0))
+    with pytest.raises(InvalidParameterError, match=match):
+        explainer(X)
+    with pytest.raises(InvalidParameterError, match=match):
+        explainer.sketch_.predict(X)
+
+
+def test_masked_entries_are_refused_with_their_count_and_first_position():
+    explainer = sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 5, alphabet=sz.DNA, random_state=0))
+    masked = np.ma.masked_array([[0, 1, 2, 3], [3, 2, 1, 0]], mask=[[0, 0, 0, 0], [0, 1, 1, 0]])
+    with pytest.raises(InvalidSequenceError, match=r"2 masked entries, the first in X\[1\] at position 2 \(positions count from 1\)"):
+        explainer(masked)
+
+
+def test_error_positions_count_from_one_like_the_feature_names():
+    explainer = sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 5, alphabet=sz.DNA, random_state=0))
+    assert explainer.feature_names[3] == "pos4"
+    message = "X[0] has 'X' at position 4 (positions count from 1), which is not in alphabet DNA ('ACGT')"
+    with pytest.raises(InvalidSequenceError, match=re.escape(message)):
+        explainer(["ACGX"])
+    with pytest.raises(InvalidSequenceError, match=re.escape("X[1] has code 7 at position 2 (positions count from 1)")):
+        explainer.shap_values([[0, 0, 0, 0], [0, 7, 0, 0]])
+
+
+def test_progress_must_be_a_bool_everywhere():
+    model = _nonlinear_model(4, 4, 0)
+    with pytest.raises(InvalidParameterError, match="progress: expected True or False, got 'yes'"):
+        sz.ZeroExplainer(model, alphabet=sz.DNA, seq_length=4, progress="yes")
+    with pytest.raises(InvalidParameterError, match="progress: expected True or False, got 1"):
+        sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 5, alphabet=sz.DNA, random_state=0), progress=1)
+    explainer = sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 5, alphabet=sz.DNA, random_state=0))
+    calls = [
+        lambda: explainer("ACGT", progress="yes"),
+        lambda: explainer.shap_values("ACGT", progress="yes"),
+        lambda: explainer.shap_interaction_values("ACGT", progress="no"),
+        lambda: explainer.interactions("ACGT", progress="yes"),
+        lambda: explainer.global_explanation(["ACGT"], progress=0),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidParameterError, match="progress: expected True or False"):
+            call()
+    assert explainer("ACGT", progress=np.bool_(False)).values.shape == (1, 4)
+
+
+def test_outputs_with_different_alphabets_are_refused(tmp_path):
+    rna = sz.random_sparse_sketch(5, 4, 5, alphabet=sz.RNA, random_state=0)
+    tgca = sz.random_sparse_sketch(5, 4, 5, alphabet=sz.Alphabet("TGCA"), random_state=1)
+    rna.save(tmp_path / "rna.npz")
+    tgca.save(tmp_path / "tgca.npz")
+    paths = [str(tmp_path / "rna.npz"), str(tmp_path / "tgca.npz")]
+    pattern = (
+        r"model_or_sketch: output 1 \('.*tgca\.npz'\) has alphabet Alphabet\('TGCA'\) but output 0 "
+        r"\('.*rna\.npz'\) has alphabet Alphabet\('ACGU', name='RNA'\)"
+    )
+    with pytest.raises(InvalidParameterError, match=pattern):
+        sz.ZeroExplainer(paths)
+    with pytest.raises(InvalidParameterError, match=r"output 1 has alphabet Alphabet\('TGCA'\) but output 0"):
+        sz.ZeroExplainer([rna, tgca])
+    # The same letters in another order are another alphabet; so is another case rule.
+    strict = sz.random_sparse_sketch(5, 4, 5, alphabet=sz.Alphabet("ACGU", case_sensitive=True), random_state=1)
+    with pytest.raises(InvalidParameterError, match="every output must use the same alphabet"):
+        sz.ZeroExplainer([rna, strict])
+    # An explicit alphabet that one output contradicts names that output.
+    bare = sz.random_sparse_sketch(5, 4, 5, random_state=2)
+    with pytest.raises(InvalidParameterError, match=r"differs from the alphabet Alphabet\('ACGU', name='RNA'\) of output 1"):
+        sz.ZeroExplainer([bare, rna], alphabet=sz.DNA)
+    # Equal alphabets under other names are the same alphabet.
+    renamed = sz.random_sparse_sketch(5, 4, 5, alphabet=sz.Alphabet("ACGU", name="my RNA"), random_state=3)
+    assert sz.ZeroExplainer([rna, renamed]).n_outputs == 2
+
+
+def test_an_output_saved_without_alphabet_adopts_the_others(tmp_path):
+    bare = sz.random_sparse_sketch(5, 4, 5, random_state=2)
+    rna = sz.random_sparse_sketch(5, 4, 5, alphabet=sz.RNA, random_state=0)
+    for sketches in ([bare, rna], [rna, bare]):
+        explainer = sz.ZeroExplainer(sketches)
+        assert explainer.alphabet == sz.RNA
+        assert all(sketch.alphabet == sz.RNA for sketch in explainer.sketches_)
+        values = explainer.shap_values("ACGUA")
+        assert values.shape == (1, 5, 2)
+        codes = sz.RNA.encode("ACGUA")
+        for column, sketch in enumerate(sketches):
+            assert_allclose(values[..., column], sz.shapley_values(sketch, codes))
+    both_bare = sz.ZeroExplainer([bare, sz.random_sparse_sketch(5, 4, 5, random_state=4)])
+    assert both_bare.alphabet is None

@@ -250,12 +250,19 @@ def test_sequence_logo_rejects_bad_inputs(explanation, flat_interactions):
         plots.sequence_logo(no_letters)
     with pytest.raises(InvalidParameterError, match="display_data: expected one letter per position"):
         plots.sequence_logo(flat_interactions)
+    two_letters = explanation.display_data.astype("<U2")
+    two_letters[3, 5] = "AG"
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"got 'AG' in explanation\.display_data\[3\] at position 6 \(positions count from 1\)",
+    ):
+        plots.sequence_logo(shap.Explanation(values=explanation.values, display_data=two_letters))
     with pytest.raises(InvalidParameterError, match=r"explanation.data: expected codes in 0\.\.1"):
         plots.sequence_logo(explanation, alphabet=sz.Alphabet("AC"))
     wrong = explanation.display_data.copy()
     wrong[4, 2] = "T" if wrong[4, 2] != "T" else "A"
     clash = shap.Explanation(values=explanation.values, data=explanation.data, display_data=wrong)
-    with pytest.raises(InvalidParameterError, match=r"disagree.*sequence 4, position 2"):
+    with pytest.raises(InvalidParameterError, match=r"disagree.*in explanation\.data\[4\] at position 3; positions count from 1"):
         plots.sequence_logo(clash)
 
 

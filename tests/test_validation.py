@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from shap_zero._validation import check_codes, check_int, check_random_state
+from shap_zero._validation import check_bool, check_codes, check_int, check_random_state
 from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 
 # ---------------------------------------------------------------- check_codes
@@ -29,7 +29,7 @@ def test_check_codes_non_native_byte_order() -> None:
     X = np.array([[0, 1, 2, 3]], dtype=">i4")
     np.testing.assert_array_equal(check_codes(X, q=4), [[0, 1, 2, 3]])
     bad = np.array([[0, 1, -2, 3]], dtype=">i8")
-    with pytest.raises(InvalidSequenceError, match="code -2 at position 2"):
+    with pytest.raises(InvalidSequenceError, match=re.escape("code -2 at position 3 (positions count from 1)")):
         check_codes(bad, q=4)
 
 
@@ -106,7 +106,9 @@ def test_check_codes_too_large_code_names_sequence_position_and_range() -> None:
     X[4, 0] = 9  # a later offender must not be the one reported
     with pytest.raises(
         InvalidSequenceError,
-        match=re.escape("codes: sequence 3 has code 4 at position 6, which is outside the valid range 0..3"),
+        match=re.escape(
+            "codes[3] has code 4 at position 7 (positions count from 1), which is outside the valid range 0..3"
+        ),
     ):
         check_codes(X, q=4, name="codes")
 
@@ -114,19 +116,19 @@ def test_check_codes_too_large_code_names_sequence_position_and_range() -> None:
 def test_check_codes_negative_code() -> None:
     X = np.zeros((2, 5), dtype=np.int64)
     X[1, 2] = -1
-    with pytest.raises(InvalidSequenceError, match=r"sequence 1 has code -1 at position 2.*0\.\.3"):
+    with pytest.raises(InvalidSequenceError, match=r"^X\[1\] has code -1 at position 3 \(positions count from 1\).*0\.\.3"):
         check_codes(X, q=4)
 
 
 def test_check_codes_huge_code_in_wide_dtype() -> None:
     X = np.zeros((1, 3), dtype=np.int64)
     X[0, 1] = 2**40  # would wrap to 0 if cast to uint8 before checking
-    with pytest.raises(InvalidSequenceError, match=rf"code {2**40} at position 1"):
+    with pytest.raises(InvalidSequenceError, match=rf"code {2**40} at position 2 \(positions"):
         check_codes(X, q=4)
 
 
 def test_check_codes_ragged_nested_lists() -> None:
-    with pytest.raises(InvalidSequenceError, match="sequence 0 has length 3 but sequence 2 has length 2"):
+    with pytest.raises(InvalidSequenceError, match=re.escape("X[0] has length 3 but X[2] has length 2")):
         check_codes([[0, 1, 2], [0, 1, 2], [0, 1]], q=4)
 
 
@@ -176,7 +178,7 @@ def test_check_codes_randomized_against_loop(rng: np.random.Generator) -> None:
             np.testing.assert_array_equal(check_codes(X, q=q), X)
         else:
             i, pos, code = expected
-            pattern = rf"sequence {i} has code {code} at position {pos}\b"
+            pattern = rf"^X\[{i}\] has code {code} at position {pos + 1} \(positions count from 1\)"
             with pytest.raises(InvalidSequenceError, match=pattern):
                 check_codes(X, q=q)
 
@@ -255,3 +257,82 @@ def test_check_int() -> None:
         check_int(0, name="k", minimum=1)
     with pytest.raises(InvalidParameterError, match="k: expected an integer <= 5, got 6"):
         check_int(6, name="k", maximum=5)
+
+
+# ------------------------------------------- containers of codes (issue 14)
+
+
+def test_check_codes_reads_pandas_objects_by_their_values() -> None:
+    pd = pytest.importorskip("pandas")
+    codes = np.random.default_rng(1).integers(0, 4, (6, 4))
+    frame = pd.DataFrame(codes, columns=[3, 2, 1, 0], index=np.arange(6)[::-1])
+    np.testing.assert_array_equal(check_codes(frame, q=4, n=4), codes)
+    np.testing.assert_array_equal(check_codes(frame.astype("Int64"), q=4), codes)
+    np.testing.assert_array_equal(check_codes(pd.Series([0, 1, 2], index=[9, 8, 7]), q=4), [[0, 1, 2]])
+    gaps = pd.DataFrame([[0, 1], [None, 1]], dtype="Int64")
+    with pytest.raises(InvalidSequenceError, match=re.escape("X.iloc[1] (rows count from 0")):
+        check_codes(gaps, q=4)
+
+
+def test_check_codes_accepts_torch_tensors_memoryviews_and_array_likes() -> None:
+    import array
+
+    codes = np.array([[0, 1, 2], [2, 1, 0]], dtype=np.uint8)
+    np.testing.assert_array_equal(check_codes(memoryview(codes), q=3), codes)
+    np.testing.assert_array_equal(check_codes(array.array("H", [0, 1, 2]), q=3), [[0, 1, 2]])
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(check_codes(torch.from_numpy(codes.astype(np.int64)), q=3), codes)
+
+
+def test_check_codes_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, array, numpy as np\n"
+        "from shap_zero._validation import check_codes\n"
+        "check_codes(np.zeros((2, 3), np.uint8), q=4)\n"
+        "check_codes([[0, 1]], q=4)\n"
+        "check_codes(memoryview(np.zeros((2, 3), np.uint8)), q=4)\n"
+        "check_codes(array.array('b', [0, 1]), q=4)\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
+
+
+@pytest.mark.parametrize(
+    ("bad", "pattern"),
+    [
+        ({0: [0, 1]}, r"^X: expected sequences .*got a dict"),
+        ({(0, 1), (1, 0)}, r"^X: expected an ordered collection .*got a set"),
+        (frozenset({(0, 1)}), r"got a frozenset, whose order is arbitrary"),
+    ],
+)
+def test_check_codes_refuses_dicts_and_sets(bad: object, pattern: str) -> None:
+    with pytest.raises(InvalidParameterError, match=pattern):
+        check_codes(bad, q=4)
+
+
+def test_check_codes_refuses_masked_entries() -> None:
+    masked = np.ma.masked_array([[0, 1, 2], [2, 1, 0]], mask=[[0, 0, 0], [1, 0, 1]])
+    message = "2 masked entries, the first in X[1] at position 1 (positions count from 1)"
+    with pytest.raises(InvalidSequenceError, match=re.escape(message)):
+        check_codes(masked, q=3)
+    np.testing.assert_array_equal(check_codes(np.ma.masked_array([[0, 1, 2]]), q=3), [[0, 1, 2]])
+
+
+def test_check_codes_rejects_timedelta_although_numpy_calls_it_an_integer() -> None:
+    with pytest.raises(InvalidParameterError, match=r"got dtype timedelta64\[s\]"):
+        check_codes(np.array([[1, 2]], dtype="m8[s]"), q=4)
+
+
+def test_check_codes_empty_list_has_the_required_length() -> None:
+    assert check_codes([], q=4, n=5).shape == (0, 5)
+
+
+def test_check_bool() -> None:
+    assert check_bool(True, name="flag") is True
+    assert check_bool(np.bool_(False), name="flag") is False
+    for bad in ("yes", 1, 0, None, "False"):
+        with pytest.raises(InvalidParameterError, match="flag: expected True or False"):
+            check_bool(bad, name="flag")

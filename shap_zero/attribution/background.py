@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from shap_zero._validation import check_codes
+from shap_zero._validation import as_array_input, check_codes
 from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError
 
@@ -122,7 +122,8 @@ class Background:
         if bad.any():
             row = int(np.argmax(bad))
             raise InvalidParameterError(
-                f"background frequencies must sum to 1 at every position; position {row} sums to {sums[row]:.6g}"
+                f"background frequencies must sum to 1 at every position; position {row + 1} "
+                f"(positions count from 1) sums to {sums[row]:.6g}"
             )
         return cls("product", np.ones(1), (table / sums[:, None])[None])
 
@@ -199,6 +200,10 @@ def resolve_background(
         - a string, or a 1-D integer array of shape (n,): a reference sequence;
         - a list of strings, or a 2-D integer array of shape (B, n): a finite set;
         - a 2-D float array of shape (n, q): per-position symbol frequencies.
+
+        pandas objects are read by their values (a Series of strings, a DataFrame of
+        codes), torch tensors are accepted; a dict, a set and a masked array with masked
+        entries are refused.
     n, q : int
         Sequence length and alphabet size of the sketch.
     alphabet : Alphabet, optional
@@ -217,8 +222,19 @@ def resolve_background(
     elif isinstance(background, (list, tuple)) and background and isinstance(background[0], str):
         result = Background.sequences(background, q, alphabet)
     else:
-        array = np.asarray(background)
-        if array.ndim == 2 and np.issubdtype(array.dtype, np.floating):
+        # pandas and torch objects by their values; a dict, a set or a masked array with
+        # masked entries is refused here.
+        converted = as_array_input(background, name="background")
+        try:
+            array = np.asarray(converted)
+        except (TypeError, ValueError) as error:
+            raise InvalidParameterError(
+                f"background: expected 'uniform', a Background, sequences or frequencies; got "
+                f"{type(background).__name__} that numpy cannot convert ({error})"
+            ) from None
+        if array.ndim == 1 and array.dtype.kind in "USO":
+            result = Background.sequences(array, q, alphabet)
+        elif array.ndim == 2 and np.issubdtype(array.dtype, np.floating):
             result = Background.product(array)
         elif array.ndim == 1 and np.issubdtype(array.dtype, np.integer):
             result = Background.reference(array, q, alphabet)

@@ -16,6 +16,7 @@ import numpy as np
 
 from shap_zero._config import BLOCK_ROWS, MAX_MIXTURE_DEGREE, MOBIUS_CHUNK_BYTES, ROWS_PER_CHUNK
 from shap_zero._kernels import attribution as kernels
+from shap_zero._validation import check_bool
 from shap_zero.attribution.background import Background, resolve_background
 from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map
 from shap_zero.attribution.result import Interactions
@@ -157,6 +158,7 @@ def shapley_values(
     term and mixture component, O(S * B * degree^2) per sequence.
     """
     sketch = _check_sketch(sketch)
+    progress = check_bool(progress, name="progress")
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
     arrays = sketch.spectrum_arrays()
@@ -316,6 +318,7 @@ def interaction_values(
     """
     sketch = _check_sketch(sketch)
     index, order = check_index(index, order, sketch.n, sketch.max_degree)
+    progress = check_bool(progress, name="progress")
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
     out: np.ndarray | None = None
@@ -388,6 +391,7 @@ def shap_interaction_values(
     ndarray of shape (N, n, n), float64
     """
     sketch = _check_sketch(sketch)
+    progress = check_bool(progress, name="progress")
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
     n = sketch.n

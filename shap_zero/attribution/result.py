@@ -96,7 +96,8 @@ class Interactions:
         key = tuple(sorted(int(i) for i in subset))
         if not key or len(key) > self.order or key[0] < 0 or key[-1] >= self.n or len(set(key)) != len(key):
             raise InvalidParameterError(
-                f"subset must hold 1..{self.order} distinct positions in 0..{self.n - 1}; got {subset!r}"
+                f"subset must hold 1..{self.order} distinct positions in 0..{self.n - 1} (0-based "
+                f"indices, as in .subsets, unlike the 1-based feature names); got {subset!r}"
             )
         column = self.column(key)
         if column is None:
