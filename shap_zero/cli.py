@@ -10,6 +10,7 @@ the cost.
 from __future__ import annotations
 
 import argparse
+import io
 import multiprocessing
 import time
 import warnings
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from shap_zero._files import atomic_write
 from shap_zero.alphabet import DNA, RNA, Alphabet
 from shap_zero.engines import ENGINES
 from shap_zero.examples import VIENNA_INSTALL_HINT, rna_folding_energy, toy_guide_model
@@ -166,8 +168,13 @@ def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir:
 
     def save(name: str) -> None:
         path = out_dir / f"{name}.png"
-        plt.gcf().savefig(path, dpi=110, bbox_inches="tight")
+        # Render into memory, then replace the file in one step: a failed write (a full
+        # disk) leaves the figure of an earlier run intact rather than cut short.
+        image = io.BytesIO()
+        plt.gcf().savefig(image, format="png", dpi=110, bbox_inches="tight")
         plt.close("all")
+        with atomic_write(path, what="the figure") as handle:
+            handle.write(image.getbuffer())
         written.append(path)
 
     shap.plots.waterfall(explanation[0], show=False, max_display=12)

@@ -11,27 +11,43 @@ import hashlib
 import io
 import json
 import os
+import zipfile
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from shap_zero._config import BLOCK_ROWS
+from shap_zero._files import atomic_write
 from shap_zero._kernels.design import pack_rows
 from shap_zero._kernels.dispatch import choose
 from shap_zero._kernels.spectrum import evaluate_spectrum, evaluate_spectrum_serial
 from shap_zero._validation import check_codes
 from shap_zero._version import __version__
 from shap_zero.alphabet import Alphabet
-from shap_zero.exceptions import InvalidParameterError, SketchFileError
+from shap_zero.exceptions import InvalidParameterError, ShapZeroError, SketchFileError
 
 __all__ = ["FourierSketch", "SpectrumArrays", "FORMAT_NAME", "FORMAT_VERSION"]
 
 #: Value of the ``format`` field in the JSON header of a saved sketch.
 FORMAT_NAME = "shap_zero.FourierSketch"
-#: Version of the file format written by :meth:`FourierSketch.save`.
-FORMAT_VERSION = 1
+#: Version of the file format written by :meth:`FourierSketch.save`; version 1 is still read.
+FORMAT_VERSION = 2
 #: The alphabet size is stored in uint8 frequency entries.
 MAX_Q = 255
+#: Largest coefficient magnitude a sketch holds, so that evaluating up to 10^7 terms
+#: (each counted twice for a conjugate pair) cannot overflow float64.
+MAX_COEFFICIENT = 1e300
+
+# Members of a sketch file and the fields of its JSON header (the same in versions 1 and 2).
+_MEMBERS = ("header.npy", "frequencies.npy", "coefficients.npy")
+_HEADER_FIELDS = frozenset(
+    {"format", "format_version", "library_version", "n", "q", "n_terms", "alphabet", "metadata", "sha256"}
+)
+# A header is a few kB (metadata included); the cap is checked before decompressing,
+# so a small file cannot make load() unpack gigabytes.
+_MAX_HEADER_BYTES = 8 << 20
+# Bytes of an .npy member before its data: magic, version, length and the padded dict.
+_MAX_NPY_PREAMBLE = 1 << 14
 
 
 class SpectrumArrays(NamedTuple):
@@ -141,6 +157,125 @@ def _sorted_unique_rows(rows: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarra
     return rows[first], inverse.reshape(-1)
 
 
+def _rows_less(rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+    """Boolean (S,): row s of ``rows_a`` is lexicographically strictly smaller than that of ``rows_b``."""
+    differs = rows_a != rows_b
+    first = np.argmax(differs, axis=1)
+    index = np.arange(rows_a.shape[0])
+    return differs[index, first] & (rows_a[index, first] < rows_b[index, first])
+
+
+def _check_frequency_range(freqs: np.ndarray, q: int) -> None:
+    """Raise unless every entry of the integer array ``freqs`` (S, n) is in 0..q-1."""
+    if not freqs.size:
+        return
+    if freqs.dtype == np.uint8:
+        bad_rows = freqs.max(axis=1) >= q  # no int64 copy of a large uint8 array
+        if not bad_rows.any():
+            return
+        row = int(np.argmax(bad_rows))
+        col = int(np.argmax(freqs[row] >= q))
+    else:
+        bad = (freqs < 0) | (freqs >= q)
+        if not bad.any():
+            return
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+    raise InvalidParameterError(
+        f"frequencies must hold integers in 0..{q - 1}; frequencies[{row}] has {freqs[row, col]} at position {col + 1} (positions count from 1)"
+    )
+
+
+def _check_finite(coefs: np.ndarray, what: str) -> None:
+    """Raise unless every entry of the complex array ``coefs`` is finite."""
+    finite = np.isfinite(coefs)
+    if not finite.all():
+        first = int(np.argmin(finite))
+        raise InvalidParameterError(f"coefficients must be finite; {what} {first} is {coefs[first]}")
+
+
+def _check_canonical(freqs: np.ndarray, coefs: np.ndarray, q: int) -> None:
+    """Raise unless (freqs, coefs) is a spectrum in the canonical form of :class:`FourierSketch`.
+
+    The invariants every sketch keeps, and the ones the numba kernels rely on to stay
+    inside their arrays: ``freqs`` is uint8 of shape (S, n) with S >= 1 and entries in
+    0..q-1; ``coefs`` is complex128 of shape (S,), finite and at most
+    :data:`MAX_COEFFICIENT` in magnitude; term 0 is the zero frequency; every other term
+    has a nonzero coefficient; every frequency is the lexicographically smaller member
+    of its conjugate pair ``{k, -k mod q}``; self-conjugate terms have real
+    coefficients; and the terms are strictly increasing by (degree, frequency), so
+    there are no duplicates. Vectorised, O(S n).
+
+    Parameters
+    ----------
+    freqs : ndarray of shape (S, n), uint8
+    coefs : ndarray of shape (S,), complex128
+    q : int
+        Alphabet size, already checked.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first term that breaks an invariant.
+    """
+    if freqs.dtype != np.uint8 or freqs.ndim != 2 or freqs.shape[1] == 0:
+        raise InvalidParameterError(
+            f"frequencies must be uint8 of shape (S, n >= 1); got {freqs.dtype}{freqs.shape}"
+        )
+    n_terms = freqs.shape[0]
+    if coefs.dtype != np.complex128 or coefs.shape != (n_terms,):
+        raise InvalidParameterError(
+            f"coefficients must be complex128 of shape ({n_terms},); got {coefs.dtype}{coefs.shape}"
+        )
+    if n_terms == 0:
+        raise InvalidParameterError(
+            "a sketch holds at least one term, the zero frequency (the mean); got none"
+        )
+    _check_frequency_range(freqs, q)
+    large = ~(np.abs(coefs) <= MAX_COEFFICIENT)  # also True for NaN
+    if large.any():
+        first = int(np.argmax(large))
+        raise InvalidParameterError(
+            f"coefficients must be finite and at most {MAX_COEFFICIENT:g} in magnitude (after merging "
+            f"duplicate and conjugate frequencies), so that evaluating the sketch cannot overflow; "
+            f"coefficient {first} is {coefs[first]}"
+        )
+    degrees = np.count_nonzero(freqs, axis=1)
+    if degrees[0] != 0:
+        raise InvalidParameterError(
+            f"term 0 must be the zero frequency (the mean); got frequency {freqs[0].tolist()}"
+        )
+    zero = coefs[1:] == 0
+    if zero.any():
+        first = int(np.argmax(zero)) + 1
+        raise InvalidParameterError(f"terms 1.. must have nonzero coefficients; term {first} is 0")
+    negated = np.where(freqs == 0, 0, q - freqs).astype(np.uint8)  # -k mod q, without leaving uint8
+    partner_smaller = _rows_less(negated, freqs)
+    if partner_smaller.any():
+        first = int(np.argmax(partner_smaller))
+        raise InvalidParameterError(
+            f"term {first} has frequency {freqs[first].tolist()}, but a conjugate pair is stored under its "
+            f"lexicographically smaller member {negated[first].tolist()}"
+        )
+    self_conjugate = (freqs == negated).all(axis=1)
+    complex_self = self_conjugate & (coefs.imag != 0)
+    if complex_self.any():
+        first = int(np.argmax(complex_self))
+        raise InvalidParameterError(
+            f"term {first} has the self-conjugate frequency {freqs[first].tolist()}, whose coefficient "
+            f"must be real; got {coefs[first]}"
+        )
+    if n_terms > 1:
+        lexicographically_less = _rows_less(freqs[:-1], freqs[1:])
+        increasing = (degrees[:-1] < degrees[1:]) | ((degrees[:-1] == degrees[1:]) & lexicographically_less)
+        if not increasing.all():
+            first = int(np.argmin(increasing)) + 1
+            raise InvalidParameterError(
+                f"terms must be sorted by degree, then lexicographically, without duplicates; term "
+                f"{first} ({freqs[first].tolist()}) does not come after term {first - 1} "
+                f"({freqs[first - 1].tolist()})"
+            )
+
+
 class FourierSketch:
     """A sparse q-ary Fourier representation of a real-valued sequence model.
 
@@ -211,23 +346,34 @@ class FourierSketch:
         metadata: dict[str, Any] | None = None,
     ) -> None:
         q = self._check_q(q)
-        if alphabet is not None:
-            if not isinstance(alphabet, Alphabet):
-                raise InvalidParameterError(
-                    f"alphabet must be a shap_zero.Alphabet or None; got {type(alphabet).__name__}"
-                )
-            if alphabet.q != q:
-                raise InvalidParameterError(
-                    f"alphabet {alphabet.name!r} has {alphabet.q} symbols but q={q}"
-                )
+        self._check_alphabet(alphabet, q)
         if spectrum not in ("full", "half"):
             raise InvalidParameterError(f"spectrum must be 'full' or 'half'; got {spectrum!r}")
         freqs = self._check_frequencies(frequencies, q)
         coefs = self._check_coefficients(coefficients, freqs.shape[0])
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+            frequencies, coefficients = self._canonical_form(freqs, coefs, q, spectrum)
+        # The invariants load() checks on a file, checked here on what the canonical form
+        # made: merged or doubled ("half") coefficients may exceed MAX_COEFFICIENT.
+        _check_canonical(frequencies, coefficients, q)
+        self._set(frequencies, coefficients, q, alphabet, self._complete_metadata(metadata))
+
+    def _set(
+        self,
+        frequencies: np.ndarray,
+        coefficients: np.ndarray,
+        q: int,
+        alphabet: Alphabet | None,
+        metadata: dict[str, Any],
+    ) -> None:
+        """Store arrays that passed :func:`_check_canonical`, read-only."""
+        frequencies.setflags(write=False)
+        coefficients.setflags(write=False)
         self._q = q
         self._alphabet = alphabet
-        self._frequencies, self._coefficients = self._canonical_form(freqs, coefs, q, spectrum)
-        self._metadata = self._complete_metadata(metadata)
+        self._frequencies = frequencies
+        self._coefficients = coefficients
+        self._metadata = metadata
         self._arrays: SpectrumArrays | None = None
 
     # ------------------------------------------------------------------ validation
@@ -238,6 +384,17 @@ class FourierSketch:
         if not 2 <= int(q) <= MAX_Q:
             raise InvalidParameterError(f"q must be an integer in 2..{MAX_Q}; got {q}")
         return int(q)
+
+    @staticmethod
+    def _check_alphabet(alphabet: Any, q: int) -> None:
+        if alphabet is None:
+            return
+        if not isinstance(alphabet, Alphabet):
+            raise InvalidParameterError(
+                f"alphabet must be a shap_zero.Alphabet or None; got {type(alphabet).__name__}"
+            )
+        if alphabet.q != q:
+            raise InvalidParameterError(f"alphabet {alphabet.name!r} has {alphabet.q} symbols but q={q}")
 
     @staticmethod
     def _check_frequencies(frequencies: Any, q: int) -> np.ndarray:
@@ -253,14 +410,7 @@ class FourierSketch:
             raise InvalidParameterError(
                 f"frequencies must hold integers in 0..{q - 1}; got dtype {freqs.dtype}"
             )
-        if freqs.size:
-            bad = (freqs < 0) | (freqs >= q)
-            if bad.any():
-                row, col = np.argwhere(bad)[0]
-                raise InvalidParameterError(
-                    f"frequencies must hold integers in 0..{q - 1}; row {row} has {freqs[row, col]} "
-                    f"at position {col}"
-                )
+        _check_frequency_range(freqs, q)
         return freqs.astype(np.int64)
 
     @staticmethod
@@ -275,12 +425,7 @@ class FourierSketch:
         ):
             raise InvalidParameterError(f"coefficients must be numbers; got dtype {coefs.dtype}")
         coefs = coefs.astype(np.complex128)
-        finite = np.isfinite(coefs)
-        if not finite.all():
-            first = int(np.argmin(finite))
-            raise InvalidParameterError(
-                f"coefficients must be finite; coefficient {first} is {coefs[first]}"
-            )
+        _check_finite(coefs, "coefficient")
         return coefs
 
     @staticmethod
@@ -311,8 +456,6 @@ class FourierSketch:
         order = np.argsort(degrees, kind="stable")  # np.unique already sorted rows
         frequencies = np.ascontiguousarray(unique[order].astype(np.uint8))
         coefficients = np.ascontiguousarray(merged[order])
-        frequencies.setflags(write=False)
-        coefficients.setflags(write=False)
         return frequencies, coefficients
 
     @staticmethod
@@ -570,30 +713,40 @@ class FourierSketch:
         )
 
     # ------------------------------------------------------------------ file format
-    def _checksum(self) -> str:
-        digest = hashlib.sha256()
-        digest.update(np.ascontiguousarray(self._frequencies).tobytes())
-        digest.update(np.ascontiguousarray(self._coefficients).tobytes())
-        return digest.hexdigest()
-
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the sketch to ``path`` in the shap_zero sketch format (version 1).
+        """Write the sketch to ``path`` in the shap_zero sketch format (version 2).
 
         The file is a NumPy ``.npz`` archive (written exactly at ``path``, no suffix is
         added) with three members and no pickled objects:
 
         - ``header``: UTF-8 JSON as a uint8 array, with ``format``
-          ("shap_zero.FourierSketch"), ``format_version`` (1), ``library_version``,
+          ("shap_zero.FourierSketch"), ``format_version`` (2), ``library_version``,
           ``n``, ``q``, ``n_terms``, ``alphabet`` (symbols, name, case_sensitive, or
-          null), ``metadata`` and ``sha256`` (of the two arrays' bytes);
+          null), ``metadata`` and ``sha256``;
         - ``frequencies``: uint8 (S, n), canonical representatives;
-        - ``coefficients``: complex128 (S,).
+        - ``coefficients``: complex128 (S,), little-endian.
+
+        ``sha256`` is the SHA-256 of the header without ``sha256`` as canonical JSON
+        (``json.dumps(fields, sort_keys=True, separators=(",", ":"))``, UTF-8), then the
+        bytes of ``frequencies`` and of ``coefficients`` (C order). It covers
+        everything in the file, so any change to n, q, the alphabet or the metadata is
+        detected as well as a change to the arrays.
+
+        The write is atomic: the archive goes to a temporary file in the same folder,
+        which then replaces ``path``. If saving fails, a file already at ``path`` is
+        left unchanged.
 
         Parameters
         ----------
         path : str or os.PathLike
+
+        Raises
+        ------
+        FileWriteError
+            If the file cannot be written (e.g. a full disk); the message names
+            ``path`` and the :class:`OSError` is chained.
         """
-        header = {
+        fields = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "library_version": __version__,
@@ -602,33 +755,32 @@ class FourierSketch:
             "n_terms": self.n_terms,
             "alphabet": None if self._alphabet is None else self._alphabet.to_dict(),
             "metadata": self._metadata,
-            "sha256": self._checksum(),
         }
+        frequencies = np.ascontiguousarray(self._frequencies)
+        coefficients = np.ascontiguousarray(self._coefficients, dtype="<c16")
+        header = {**fields, "sha256": _checksum(fields, frequencies, coefficients, FORMAT_VERSION)}
         header_bytes = np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)
         buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            header=header_bytes,
-            frequencies=np.ascontiguousarray(self._frequencies),
-            coefficients=np.ascontiguousarray(self._coefficients),
-        )
-        with open(path, "wb") as handle:
-            handle.write(buffer.getvalue())
-
-    @staticmethod
-    def _parse_header(header_bytes: np.ndarray, path: str) -> dict[str, Any]:
-        try:
-            header = json.loads(header_bytes.tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise SketchFileError(f"{path}: corrupted sketch header ({error})") from error
-        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            found = header.get("format") if isinstance(header, dict) else type(header).__name__
-            raise SketchFileError(f"{path}: not a shap_zero sketch (format {found!r}, expected {FORMAT_NAME!r})")
-        return header
+        np.savez_compressed(buffer, header=header_bytes, frequencies=frequencies, coefficients=coefficients)
+        with atomic_write(path, what="the sketch") as handle:
+            handle.write(buffer.getbuffer())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> FourierSketch:
         """Read a sketch written by :meth:`save`, without unpickling anything.
+
+        The file is checked as thoroughly as the constructor checks its arguments: the
+        archive must hold exactly the three members, of the sizes its header implies
+        (checked before anything is decompressed); the header fields must have the
+        right types; the checksum must match; and the arrays must be a valid spectrum in
+        canonical form (frequencies in 0..q-1, finite coefficients, the zero frequency
+        first, terms sorted without duplicates, ...). So a loaded sketch is always one
+        the constructor could have made.
+
+        Files in format version 1 (shap_zero 0.1) still load, with the same checks.
+        Their checksum covers only the two arrays, so a change to the header of a
+        version 1 file that leaves it valid (another alphabet of the same size, other
+        metadata) cannot be detected; saving the sketch again writes version 2.
 
         Parameters
         ----------
@@ -643,8 +795,9 @@ class FourierSketch:
         FileNotFoundError
             If there is no file at ``path``.
         SketchFileError
-            If the file is truncated or corrupted, is not a shap_zero sketch, or was
-            written by a newer format version.
+            If the file is truncated or corrupted, is not a shap_zero sketch, holds
+            members larger than its header allows, or an invalid spectrum, or was
+            written by a newer format version. The message names ``path``.
         """
         path = os.fspath(path)
         try:
@@ -658,63 +811,187 @@ class FourierSketch:
                 "FourierSketch.save)"
             )
         try:
-            with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-                members = set(archive.files)
-                if "header" not in members:
-                    raise SketchFileError(
-                        f"{path}: an .npz archive but not a shap_zero sketch (no 'header' member; "
-                        f"members: {sorted(members)})"
-                    )
-                header = cls._parse_header(archive["header"], path)
-                missing = {"frequencies", "coefficients"} - members
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                infos = _archive_members(archive, path)
+                header_bytes = _read_member(archive, infos["header.npy"], path, None, _MAX_HEADER_BYTES)
+                header = _parse_header(header_bytes, path)
+                version, n, q, n_terms, alphabet, metadata = _header_fields(header, path)
+                missing = sorted(name[:-4] for name in _MEMBERS if name not in infos)
                 if missing:
-                    raise SketchFileError(f"{path}: corrupted sketch file, missing members {sorted(missing)}")
-                frequencies = archive["frequencies"]
-                coefficients = archive["coefficients"]
+                    raise SketchFileError(f"{path}: corrupted sketch file, missing members {missing}")
+                frequencies = _read_member(archive, infos["frequencies.npy"], path, (n_terms, n), n_terms * n)
+                coefficients = _read_member(
+                    archive, infos["coefficients.npy"], path, (n_terms,), 16 * n_terms
+                )
         except SketchFileError:
             raise
-        except Exception as error:  # BadZipFile, zlib.error, EOFError, ValueError ...
+        except Exception as error:  # BadZipFile, zlib.error, EOFError, ValueError, MemoryError ...
             raise SketchFileError(f"{path}: truncated or corrupted sketch file ({error!r})") from error
-        version = header.get("format_version")
-        if not isinstance(version, int) or version < 1:
-            raise SketchFileError(f"{path}: corrupted sketch header (format_version {version!r})")
-        if version > FORMAT_VERSION:
-            raise SketchFileError(
-                f"{path}: written in sketch format version {version} by shap_zero "
-                f"{header.get('library_version')}; this shap_zero ({__version__}) reads versions "
-                f"up to {FORMAT_VERSION}. Upgrade shap_zero to load it."
-            )
-        try:
-            n, q, n_terms = int(header["n"]), int(header["q"]), int(header["n_terms"])
-            alphabet = None if header["alphabet"] is None else Alphabet.from_dict(header["alphabet"])
-            metadata = dict(header["metadata"])
-            checksum = str(header["sha256"])
-            q = cls._check_q(q)
-            if alphabet is not None and alphabet.q != q:
-                raise ValueError(f"alphabet of {alphabet.q} symbols for q={q}")
-        except (KeyError, TypeError, ValueError) as error:
-            raise SketchFileError(f"{path}: corrupted sketch header ({error!r})") from error
-        if (
-            frequencies.dtype != np.uint8
-            or coefficients.dtype != np.complex128
-            or frequencies.shape != (n_terms, n)
-            or coefficients.shape != (n_terms,)
-        ):
-            raise SketchFileError(
-                f"{path}: corrupted sketch file: arrays {frequencies.dtype}{frequencies.shape} and "
-                f"{coefficients.dtype}{coefficients.shape} do not match the header (n={n}, terms={n_terms})"
-            )
-        sketch = cls.__new__(cls)
-        sketch._q = q
-        sketch._alphabet = alphabet
-        frequencies = np.ascontiguousarray(frequencies)
-        coefficients = np.ascontiguousarray(coefficients)
-        frequencies.setflags(write=False)
-        coefficients.setflags(write=False)
-        sketch._frequencies = frequencies
-        sketch._coefficients = coefficients
-        sketch._metadata = metadata
-        sketch._arrays = None
-        if sketch._checksum() != checksum:
+        fields = {key: value for key, value in header.items() if key != "sha256"}
+        if _checksum(fields, frequencies, coefficients, version) != header["sha256"]:
             raise SketchFileError(f"{path}: corrupted sketch file (checksum mismatch)")
+        frequencies = np.ascontiguousarray(frequencies, dtype=np.uint8)
+        coefficients = np.ascontiguousarray(coefficients, dtype=np.complex128)  # native byte order
+        try:
+            _check_canonical(frequencies, coefficients, q)
+        except InvalidParameterError as error:
+            raise SketchFileError(
+                f"{path}: invalid sketch file (the checksum matches, but {error})"
+            ) from error
+        sketch = cls.__new__(cls)
+        sketch._set(frequencies, coefficients, q, alphabet, metadata)
         return sketch
+
+
+def _checksum(fields: dict[str, Any], frequencies: np.ndarray, coefficients: np.ndarray, version: int) -> str:
+    """The ``sha256`` header field of a file of the given format version.
+
+    Version 2 hashes the other header fields as canonical JSON, then the arrays;
+    version 1 hashed only the arrays.
+    """
+    digest = hashlib.sha256()
+    if version >= 2:
+        digest.update(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        coefficients = np.ascontiguousarray(coefficients, dtype="<c16")
+    # Version 1 hashed the bytes as stored (the writer's native byte order).
+    digest.update(np.ascontiguousarray(frequencies, dtype=np.uint8).tobytes())
+    digest.update(np.ascontiguousarray(coefficients).tobytes())
+    return digest.hexdigest()
+
+
+def _archive_members(archive: zipfile.ZipFile, path: str) -> dict[str, zipfile.ZipInfo]:
+    """The members of a sketch archive by name, refusing foreign, extra or repeated ones."""
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if "header.npy" not in names:
+        shown = sorted(name.removesuffix(".npy") for name in names)
+        raise SketchFileError(
+            f"{path}: an .npz archive but not a shap_zero sketch (no 'header' member; members: {shown})"
+        )
+    unexpected = sorted({name for name in names if name not in _MEMBERS or names.count(name) > 1})
+    if unexpected:
+        raise SketchFileError(
+            f"{path}: corrupted sketch file: unexpected or repeated archive members {unexpected} "
+            f"(a sketch holds exactly {list(_MEMBERS)})"
+        )
+    return {info.filename: info for info in infos}
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, shape: tuple[int, ...] | None, data_bytes: int
+) -> np.ndarray:
+    """Read one .npy member after checking its declared size, dtype and shape.
+
+    ``shape=None`` reads a 1-D uint8 array of at most ``data_bytes`` bytes (the header);
+    otherwise the member must hold exactly ``shape`` of uint8 (2-D) or complex128 (1-D)
+    in C order, ``data_bytes`` bytes. Sizes are checked from the zip directory before
+    anything is decompressed, so a small file cannot unpack to gigabytes; zipfile then
+    stops at the declared size and checks the member's CRC.
+    """
+    name = info.filename.removesuffix(".npy")
+    limit = data_bytes + _MAX_NPY_PREAMBLE
+    if info.file_size > limit:
+        if shape is None:
+            allowed = "a sketch header may have"
+        else:
+            allowed = f"an array of shape {shape} (from the header) needs"
+        raise SketchFileError(
+            f"{path}: corrupted sketch file: member {name!r} unpacks to {info.file_size:,} bytes, more than "
+            f"the {limit:,} {allowed}; refusing to decompress it"
+        )
+    with archive.open(info) as member:
+        major, _ = np.lib.format.read_magic(member)
+        npy = np.lib.format
+        read_header = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
+        stored_shape, fortran_order, dtype = read_header(member, max_header_size=_MAX_NPY_PREAMBLE)
+        if shape is None:
+            expected_dtypes: tuple[np.dtype, ...] = (np.dtype(np.uint8),)
+            ok_shape = len(stored_shape) == 1 and 0 <= stored_shape[0] <= data_bytes
+        elif len(shape) == 2:
+            expected_dtypes = (np.dtype(np.uint8),)
+            ok_shape = tuple(stored_shape) == shape
+        else:
+            expected_dtypes = (np.dtype("<c16"), np.dtype(">c16"))
+            ok_shape = tuple(stored_shape) == shape
+        if dtype not in expected_dtypes or not ok_shape or (fortran_order and len(stored_shape) > 1):
+            found = f"{dtype}{tuple(stored_shape)}{' in Fortran order' if fortran_order else ''}"
+            if shape is None:
+                raise SketchFileError(
+                    f"{path}: corrupted sketch header: member 'header' holds {found}, expected a 1-D uint8 "
+                    "array (UTF-8 JSON)"
+                )
+            raise SketchFileError(
+                f"{path}: corrupted sketch file: arrays do not match the header: member {name!r} holds "
+                f"{found}, expected {expected_dtypes[0]}{shape} in C order"
+            )
+        count = int(np.prod(stored_shape, dtype=np.int64))
+        size = count * dtype.itemsize
+        data = member.read(size + 1)  # one more: reach the end, where zipfile checks the CRC
+    if len(data) != size:
+        raise SketchFileError(
+            f"{path}: corrupted sketch file: member {name!r} has "
+            f"{len(data):,}{'+' if len(data) > size else ''} data bytes, expected {size:,}"
+        )
+    return np.frombuffer(data, dtype=dtype).reshape(stored_shape)
+
+
+def _parse_header(header_bytes: np.ndarray, path: str) -> dict[str, Any]:
+    try:
+        header = json.loads(header_bytes.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise SketchFileError(f"{path}: corrupted sketch header ({error!r})") from error
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        found = header.get("format") if isinstance(header, dict) else type(header).__name__
+        raise SketchFileError(f"{path}: not a shap_zero sketch (format {found!r}, expected {FORMAT_NAME!r})")
+    return header
+
+
+def _header_int(header: dict[str, Any], key: str, path: str, minimum: int) -> int:
+    value = header[key]
+    if type(value) is not int or value < minimum:  # JSON true/false are bools, 4.0 a float
+        raise SketchFileError(
+            f"{path}: corrupted sketch header ({key} must be an integer >= {minimum}; got {value!r})"
+        )
+    return value
+
+
+def _header_fields(
+    header: dict[str, Any], path: str
+) -> tuple[int, int, int, int, Alphabet | None, dict[str, Any]]:
+    """Check a parsed header; return (format_version, n, q, n_terms, alphabet, metadata)."""
+    version = header.get("format_version")
+    if type(version) is not int or version < 1:
+        raise SketchFileError(
+            f"{path}: corrupted sketch header (format_version must be a positive integer; got {version!r})"
+        )
+    if version > FORMAT_VERSION:
+        raise SketchFileError(
+            f"{path}: written in sketch format version {version} by shap_zero "
+            f"{header.get('library_version')}; this shap_zero ({__version__}) reads versions "
+            f"up to {FORMAT_VERSION}. Upgrade shap_zero to load it."
+        )
+    keys = set(header)
+    if keys != _HEADER_FIELDS:
+        raise SketchFileError(
+            f"{path}: corrupted sketch header (missing fields {sorted(_HEADER_FIELDS - keys)}, "
+            f"unexpected fields {sorted(keys - _HEADER_FIELDS)})"
+        )
+    n = _header_int(header, "n", path, 1)
+    n_terms = _header_int(header, "n_terms", path, 1)
+    try:
+        q = FourierSketch._check_q(header["q"])
+        alphabet = None if header["alphabet"] is None else Alphabet.from_dict(header["alphabet"])
+        FourierSketch._check_alphabet(alphabet, q)
+    except (ShapZeroError, TypeError, ValueError) as error:
+        raise SketchFileError(f"{path}: corrupted sketch header ({error})") from error
+    metadata, checksum = header["metadata"], header["sha256"]
+    if not isinstance(metadata, dict) or not isinstance(header["library_version"], str):
+        raise SketchFileError(
+            f"{path}: corrupted sketch header (metadata must be an object and library_version a string; "
+            f"got {type(metadata).__name__} and {type(header['library_version']).__name__})"
+        )
+    if not isinstance(checksum, str) or len(checksum) != 64:
+        raise SketchFileError(
+            f"{path}: corrupted sketch header (sha256 must be 64 hex digits; got {checksum!r})"
+        )
+    return version, n, q, n_terms, alphabet, metadata

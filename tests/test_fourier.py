@@ -6,15 +6,17 @@ The slow twin of every fast path is a direct complex evaluation with NumPy of
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
+import os
 import zipfile
 
 import numpy as np
 import pytest
 
-from shap_zero.alphabet import DNA, PROTEIN, Alphabet
+from shap_zero.alphabet import DNA, PROTEIN, RNA, Alphabet
 from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError, SketchFileError
 from shap_zero.fourier import FORMAT_VERSION, FourierSketch
 from shap_zero.synthetic import random_sparse_sketch
@@ -131,7 +133,7 @@ def test_strings_with_alphabet_and_custom_order():
     sketch = FourierSketch([[2, 0]], [1.0], q=4, alphabet=paper_order)
     # omega^(2 * code): +1 for A (0) and T (2), -1 for C (1) and G (3).
     np.testing.assert_allclose(sketch.predict(["AA", "CA", "TA", "GA"]), [1, -1, 1, -1], atol=1e-12)
-    with pytest.raises(InvalidSequenceError, match="position 1"):
+    with pytest.raises(InvalidSequenceError, match="'N' at position 2 "):  # positions count from 1
         sketch.predict(["AN"])
     with pytest.raises(InvalidSequenceError, match="length"):
         sketch.predict(["AAA"])
@@ -154,8 +156,8 @@ def test_random_sparse_sketch_is_deterministic_and_has_requested_size():
     "frequencies, coefficients, q, match",
     [
         ([1, 0, 2], [1.0], 4, "2-D array"),
-        ([[0, 4]], [1.0], 4, r"0\.\.3.*row 0 has 4 at position 1"),
-        ([[0, -1]], [1.0], 4, "row 0 has -1"),
+        ([[0, 4]], [1.0], 4, r"0\.\.3.*frequencies\[0\] has 4 at position 2 \(positions count from 1\)"),
+        ([[0, -1]], [1.0], 4, r"frequencies\[0\] has -1"),
         ([[0.5, 1.0]], [1.0], 4, "integers"),
         ([[0, 1]], [1.0, 2.0], 4, r"shape \(1,\)"),
         ([[0, 1]], [np.nan], 4, "finite; coefficient 0 is"),
@@ -349,3 +351,334 @@ def test_sorted_unique_rows_equal_numpys(n, q):
     expected, expected_inverse = np.unique(rows, axis=0, return_inverse=True)
     np.testing.assert_array_equal(unique, expected)
     np.testing.assert_array_equal(inverse, expected_inverse.reshape(-1))
+
+
+# ------------------------------------------------------- file reliability (issue 14)
+def _v1_checksum(frequencies, coefficients):
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(frequencies, dtype=np.uint8).tobytes())
+    digest.update(np.ascontiguousarray(coefficients, dtype="<c16").tobytes())
+    return digest.hexdigest()
+
+
+def _v2_checksum(header, frequencies, coefficients):
+    """The documented version 2 checksum, computed independently of the library."""
+    fields = {key: value for key, value in header.items() if key != "sha256"}
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    digest.update(np.ascontiguousarray(frequencies, dtype=np.uint8).tobytes())
+    digest.update(np.ascontiguousarray(coefficients, dtype="<c16").tobytes())
+    return digest.hexdigest()
+
+
+def _read_parts(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return json.loads(archive["header"].tobytes()), archive["frequencies"].copy(), archive["coefficients"].copy()
+
+
+def _forge(path, target, *, header_update=None, frequencies=None, coefficients=None, version=2, checksum=True):
+    """Rewrite a saved sketch with changes and, like a careful forger, a checksum that matches."""
+    header, freqs, coefs = _read_parts(path)
+    freqs = freqs if frequencies is None else np.asarray(frequencies)
+    coefs = coefs if coefficients is None else np.asarray(coefficients)
+    header.update({"format_version": version, **(header_update or {})})
+    if checksum:
+        header["sha256"] = _v2_checksum(header, freqs, coefs) if version >= 2 else _v1_checksum(freqs, coefs)
+    _write_npz(target, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+               frequencies=freqs, coefficients=coefs)
+    return target
+
+
+@pytest.fixture
+def saved(tmp_path):
+    sketch = random_sparse_sketch(4, 4, 6, alphabet=DNA, random_state=0, mean=2.0)
+    path = tmp_path / "good.npz"
+    sketch.save(path)
+    return sketch, path
+
+
+def assert_same_sketch(loaded, sketch):
+    np.testing.assert_array_equal(loaded.frequencies, sketch.frequencies)
+    np.testing.assert_array_equal(loaded.coefficients, sketch.coefficients)
+    assert (loaded.n, loaded.q, loaded.alphabet, loaded.metadata) == (sketch.n, sketch.q, sketch.alphabet, sketch.metadata)
+
+
+def test_the_forger_reproduces_a_saved_file(saved, tmp_path):
+    """The helpers below follow the documented format: unchanged, a forged file loads."""
+    sketch, path = saved
+    header, _, _ = _read_parts(path)
+    assert header["format_version"] == FORMAT_VERSION == 2
+    assert header["sha256"] == _v2_checksum(header, sketch.frequencies, sketch.coefficients)
+    for version in (1, 2):
+        assert_same_sketch(FourierSketch.load(_forge(path, tmp_path / f"v{version}.npz", version=version)), sketch)
+
+
+def _tampered_spectra(sketch):
+    freqs, coefs = sketch.frequencies.copy(), sketch.coefficients.copy()
+    out_of_range = freqs.copy()
+    out_of_range[2, 1] = 255
+    nan = coefs.copy()
+    nan[3] = np.nan
+    huge = coefs.copy()
+    huge[3] = 1e305
+    zero = coefs.copy()
+    zero[2] = 0
+    duplicate_f, duplicate_c = np.concatenate([freqs, freqs[-1:]]), np.concatenate([coefs, coefs[-1:]])
+    swapped_f, swapped_c = freqs.copy(), coefs.copy()
+    swapped_f[[-2, -1]], swapped_c[[-2, -1]] = freqs[[-1, -2]], coefs[[-1, -2]]
+    partner = freqs.copy()
+    partner[1] = (-freqs[1].astype(int)) % 4  # the larger member of the pair
+    self_conjugate = coefs.copy()
+    self_conjugate[0] = 2.0 + 1.0j  # the mean must be real
+    return [
+        ("frequency 255 at q = 4", out_of_range, coefs, r"integers in 0..3; frequencies\[2\] has 255"),
+        ("terms in reverse order", freqs[::-1], coefs[::-1], "term 0 must be the zero frequency"),
+        ("NaN coefficient", freqs, nan, "finite.*coefficient 3 is"),
+        ("coefficient that overflows when evaluated", freqs, huge, "at most 1e\\+300"),
+        ("zero coefficient", freqs, zero, "nonzero coefficients; term 2"),
+        ("duplicate term", duplicate_f, duplicate_c, "without duplicates"),
+        ("two terms swapped", swapped_f, swapped_c, "sorted by degree"),
+        ("pair stored under its larger member", partner, coefs, "smaller member"),
+        ("complex self-conjugate coefficient", freqs, self_conjugate, "must be real"),
+    ]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_tampered_spectra_with_a_recomputed_checksum_are_refused(saved, tmp_path, version):
+    """Issue 14: the checksum matched, the constructor's checks were skipped, predict read out of bounds."""
+    sketch, path = saved
+    for label, freqs, coefs, match in _tampered_spectra(sketch):
+        target = _forge(path, tmp_path / "forged.npz", frequencies=freqs, coefficients=coefs, version=version,
+                        header_update={"n_terms": len(coefs)})
+        with pytest.raises(SketchFileError, match=f"forged.npz: invalid sketch file .*{match}"):
+            FourierSketch.load(target)
+            pytest.fail(f"{label}: loaded")
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_header_that_contradicts_the_arrays_is_refused(tmp_path, version):
+    bare = random_sparse_sketch(4, 4, 6, random_state=0)  # no alphabet
+    path = tmp_path / "bare.npz"
+    bare.save(path)
+    assert bare.frequencies.max() >= 2
+    # q = 2 with frequencies up to 3 (here 2): the kernels would index past the phase tables.
+    with pytest.raises(SketchFileError, match="integers in 0..1"):
+        FourierSketch.load(_forge(path, tmp_path / "q2.npz", header_update={"q": 2}, version=version))
+    with pytest.raises(SketchFileError, match="has 4 symbols but q=5"):
+        FourierSketch.load(_forge(path, tmp_path / "q5.npz", version=version,
+                                  header_update={"q": 5, "alphabet": DNA.to_dict()}))
+
+
+def test_the_checksum_covers_the_whole_header(saved, tmp_path):
+    """Version 1 hashed only the arrays, so the alphabet "TGCA" or another n, q or metadata went unnoticed."""
+    sketch, path = saved
+    changes = {
+        "alphabet": {**DNA.to_dict(), "symbols": "TGCA"},
+        "metadata": {**sketch.metadata, "n_queries": 10**6},
+        "library_version": "0.0.1",
+    }
+    for key, value in changes.items():
+        target = _forge(path, tmp_path / f"{key}.npz", header_update={key: value}, checksum=False)
+        with pytest.raises(SketchFileError, match="checksum mismatch"):
+            FourierSketch.load(target)
+
+
+@pytest.mark.parametrize(
+    "update,match",
+    [
+        ({"format_version": True}, "format_version must be a positive integer; got True"),
+        ({"format_version": 2.0}, "format_version must be a positive integer; got 2.0"),
+        ({"format_version": "2"}, "format_version must be a positive integer"),
+        ({"n": 4.0}, "n must be an integer >= 1; got 4.0"),
+        ({"n": True}, "n must be an integer >= 1; got True"),
+        ({"n_terms": "7"}, "n_terms must be an integer"),
+        ({"q": 4.5}, "q must be an integer"),
+        ({"metadata": [1, 2]}, "metadata must be an object"),
+        ({"sha256": 5}, "sha256 must be 64 hex digits"),
+        ({"comment": "hello"}, r"unexpected fields \['comment'\]"),
+    ],
+)
+@pytest.mark.parametrize("version", [1, 2])
+def test_header_fields_of_the_wrong_type_are_refused(saved, tmp_path, update, match, version):
+    """Issue 14: ``format_version: true`` was accepted (a bool is an int in Python), so was n = 4.0."""
+    _, path = saved
+    target = _forge(path, tmp_path / "typed.npz", header_update=update, version=version,
+                    checksum="sha256" not in update)
+    with pytest.raises(SketchFileError, match=match):
+        FourierSketch.load(target)
+
+
+def test_files_of_version_1_still_load_and_are_resaved_as_version_2(saved, tmp_path):
+    sketch, path = saved
+    old = _forge(path, tmp_path / "old.npz", version=1)
+    loaded = FourierSketch.load(old)
+    assert_same_sketch(loaded, sketch)
+    loaded.save(tmp_path / "new.npz")
+    assert _read_parts(tmp_path / "new.npz")[0]["format_version"] == 2
+
+
+def test_the_stored_gallery_sketch_of_version_1_loads():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "gallery" / "rna_folding_energy.sketch.npz"
+    if not path.exists():
+        pytest.skip("docs/gallery is not part of this checkout")
+    sketch = FourierSketch.load(path)
+    assert (sketch.n, sketch.q, sketch.alphabet) == (30, 4, RNA)
+
+
+# --- size limits before decompressing ------------------------------------------------------
+
+
+def _npy_member(array_header_shape, dtype, data_bytes):
+    preamble = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        preamble, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+                   "shape": array_header_shape}
+    )
+    preamble.write(b"\0" * data_bytes)
+    return preamble.getvalue()
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+class _OpenedMembers:
+    """Records which archive members zipfile decompresses."""
+
+    def __init__(self, monkeypatch):
+        self.names = []
+        real_open = zipfile.ZipFile.open
+
+        def recording_open(archive, name, *args, **kwargs):
+            self.names.append(getattr(name, "filename", name))
+            return real_open(archive, name, *args, **kwargs)
+
+        monkeypatch.setattr(zipfile.ZipFile, "open", recording_open)
+
+
+def test_a_header_member_that_unpacks_to_a_huge_size_is_refused_before_decompressing(tmp_path, monkeypatch):
+    """Issue 14: a 1 MB file whose header unpacked to 1 GiB took 35 s and 3 GiB before failing."""
+    bomb_size = 16 << 20  # 16 MiB of zeros: about 16 kB compressed, twice the 8 MiB cap
+    path = _zip(tmp_path / "bomb.npz", {"header.npy": _npy_member((bomb_size,), np.uint8, bomb_size)})
+    assert path.stat().st_size < 100_000
+    opened = _OpenedMembers(monkeypatch)
+    with pytest.raises(SketchFileError, match=r"bomb.npz: .*member 'header' unpacks to 16,777,344 bytes.*refusing"):
+        FourierSketch.load(path)
+    assert opened.names == []
+
+
+def test_a_declared_size_larger_than_the_header_allows_is_refused(saved, tmp_path, monkeypatch):
+    sketch, path = saved
+    header, freqs, coefs = _read_parts(path)
+    # frequencies.npy claims 1000 times the terms of the header (a valid npy, mostly zeros).
+    members = {
+        "header.npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8)),
+        "frequencies.npy": _npy_member((1000 * len(freqs), 4), np.uint8, 1000 * freqs.size),
+        "coefficients.npy": _npy_bytes(coefs),
+    }
+    target = _zip(tmp_path / "big_member.npz", members)
+    opened = _OpenedMembers(monkeypatch)
+    with pytest.raises(SketchFileError, match=r"member 'frequencies' unpacks to .* more than the .* shape \(7, 4\) \(from the header\) needs; refusing"):
+        FourierSketch.load(target)
+    assert "frequencies.npy" not in opened.names
+
+
+def _npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def test_unexpected_or_repeated_members_are_refused(saved, tmp_path):
+    sketch, path = saved
+    header, freqs, coefs = _read_parts(path)
+    parts = {"header.npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8)),
+             "frequencies.npy": _npy_bytes(freqs), "coefficients.npy": _npy_bytes(coefs)}
+    assert_same_sketch(FourierSketch.load(_zip(tmp_path / "rebuilt.npz", parts)), sketch)
+    extra = _zip(tmp_path / "extra.npz", {**parts, "payload.npy": _npy_bytes(np.zeros(10))})
+    with pytest.raises(SketchFileError, match=r"unexpected or repeated archive members \['payload.npy'\]"):
+        FourierSketch.load(extra)
+    with zipfile.ZipFile(tmp_path / "repeated.npz", "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("coefficients.npy", _npy_bytes(2 * coefs))
+    with pytest.raises(SketchFileError, match=r"repeated archive members \['coefficients.npy'\]"):
+        FourierSketch.load(tmp_path / "repeated.npz")
+
+
+def test_a_member_of_another_dtype_or_order_is_refused(saved, tmp_path):
+    sketch, path = saved
+    header, freqs, coefs = _read_parts(path)
+    header_bytes = _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))
+    cases = {
+        "int64 frequencies": (freqs.astype(np.int64), coefs),
+        "Fortran-order frequencies": (np.asfortranarray(freqs), coefs),
+        "complex64 coefficients": (freqs, coefs.astype(np.complex64)),
+        "pickled objects": (freqs, coefs.astype(object)),
+    }
+    for label, (f, c) in cases.items():
+        target = tmp_path / "member.npz"
+        buffer = io.BytesIO()
+        np.save(buffer, f, allow_pickle=False)
+        c_bytes = io.BytesIO()
+        np.save(c_bytes, c, allow_pickle=True)
+        _zip(target, {"header.npy": header_bytes, "frequencies.npy": buffer.getvalue(),
+                      "coefficients.npy": c_bytes.getvalue()})
+        with pytest.raises(SketchFileError, match="arrays do not match the header"):
+            FourierSketch.load(target)
+            pytest.fail(f"{label}: loaded")
+
+
+# --- atomic saves ---------------------------------------------------------------------------
+
+_SAVE_UNDER_A_SIZE_LIMIT = """
+import json, os, resource, signal, sys
+from shap_zero.exceptions import FileWriteError
+from shap_zero.synthetic import random_sparse_sketch
+from shap_zero.alphabet import DNA
+
+path = sys.argv[1]
+random_sparse_sketch(4, 4, 6, alphabet=DNA, random_state=0).save(path)
+big = random_sparse_sketch(10, 4, 200, random_state=1)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
+resource.setrlimit(resource.RLIMIT_FSIZE, (600, 600))
+try:
+    big.save(path)
+    outcome = {"saved": True}
+except Exception as error:
+    cause = error.__cause__
+    outcome = {"type": type(error).__name__, "message": str(error), "is_oserror": isinstance(error, OSError),
+               "cause": type(cause).__name__, "errno": getattr(cause, "errno", None)}
+print(json.dumps(outcome))
+"""
+
+
+def test_a_failed_save_leaves_the_existing_file_intact(tmp_path):
+    """Issue 14: under a 600-byte file size limit, saving over a 1 kB sketch cut it to 600 bytes."""
+    pytest.importorskip("resource")
+    import errno
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "model.npz"
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    child = subprocess.run([sys.executable, "-c", _SAVE_UNDER_A_SIZE_LIMIT, str(path)], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    outcome = json.loads(child.stdout.splitlines()[-1])
+    assert outcome["type"] == "FileWriteError" and outcome["is_oserror"], outcome
+    assert outcome["cause"] == "OSError" and outcome["errno"] == errno.EFBIG
+    assert "could not write the sketch to " + str(path) in outcome["message"]
+    assert "the existing file is unchanged" in outcome["message"]
+    assert path.stat().st_size > 600  # not cut short
+    kept, original = FourierSketch.load(path), random_sparse_sketch(4, 4, 6, alphabet=DNA, random_state=0)
+    np.testing.assert_array_equal(kept.frequencies, original.frequencies)
+    np.testing.assert_array_equal(kept.coefficients, original.coefficients)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # the temporary file was removed

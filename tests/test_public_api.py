@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ PACKAGE = Path(sz.__file__).parent
 # Lower layers may not import higher ones: one direction of imports. Modules not listed
 # (the package root, cli, __main__) sit on top.
 LAYERS = [
-    {"_version", "_config", "exceptions", "_progress"},
+    {"_version", "_config", "exceptions", "_progress", "_files"},
     {"_validation"},
     {"_kernels"},
     {"alphabet", "models", "examples"},
@@ -83,9 +84,13 @@ def test_kernels_import_nothing_from_the_package_but_kernels():
 FIGURES = ["waterfall", "beeswarm", "bar", "heatmap", "scatter", "interactions_beeswarm", "interaction_heatmap"]
 
 
-def test_demo_command_runs_and_writes_its_outputs(tmp_path, capsys):
+def test_demo_command_runs_and_writes_its_outputs(tmp_path, capsys, monkeypatch):
     pytest.importorskip("matplotlib")
+    replaced = []  # every file is written to a temporary file, then renamed into place
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (replaced.append(Path(dst).resolve()), real_replace(src, dst)))
     assert cli.main(["demo", "--model", "toy", "--out", str(tmp_path), "--quiet", "--sequences", "200"]) == 0
+    assert sorted(replaced) == sorted(path.resolve() for path in tmp_path.iterdir())  # no temporary file left
     printed = capsys.readouterr().out
     assert "65,536 model queries" in printed and "Efficiency" in printed and "Cost summary" in printed
     for name in FIGURES:

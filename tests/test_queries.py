@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shap_zero.exceptions import CheckpointError, InvalidParameterError, ModelError, ModelOutputError
+from shap_zero.exceptions import CheckpointError, FileWriteError, InvalidParameterError, ModelError, ModelOutputError
 from shap_zero.models import query_model
 from shap_zero.sketch.queries import QueryResult, run_queries
 from tests._queries_models import numbered_points, row_id, smooth_model
@@ -631,3 +632,148 @@ def test_the_model_gets_a_copy_it_may_write_into():
     result = run_queries(vandal, points, batch_size=7)
     np.testing.assert_array_equal(points, kept)
     np.testing.assert_array_equal(result.values, np.asarray(smooth_model(kept)).reshape(len(kept), -1))
+
+
+# --- reliability of checkpoint writes (issue 14) ------------------------------------------------
+
+_QUERIES_UNDER_A_SIZE_LIMIT = """
+import errno, json, resource, signal, sys
+from tests._queries_models import numbered_points, smooth_model
+from shap_zero.sketch.queries import run_queries
+
+path, limit = sys.argv[1], int(sys.argv[2])
+points = numbered_points(200, 5)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes fail with EFBIG instead of killing us
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    run_queries(smooth_model, points, batch_size=8, checkpoint=path)
+    outcome = {"finished": True}
+except BaseException as error:
+    cause = error.__cause__
+    outcome = {"type": type(error).__name__, "message": str(error), "is_oserror": isinstance(error, OSError),
+               "cause": type(cause).__name__, "cause_errno": getattr(cause, "errno", None),
+               "suppressed": error.__suppress_context__}
+print(json.dumps(outcome))
+"""
+
+
+def _run_under_a_size_limit(path, limit):
+    pytest.importorskip("resource")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")]))
+    child = subprocess.run([sys.executable, "-c", _QUERIES_UNDER_A_SIZE_LIMIT, str(path), str(limit)], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    return json.loads(child.stdout.splitlines()[-1])
+
+
+def test_a_failed_checkpoint_write_raises_the_error_naming_the_batch_and_file(tmp_path):
+    """Issue 14: a bare ``OSError: File too large`` from close() hid the error naming the batch."""
+    import errno
+
+    checkpoint = tmp_path / "campaign.ckpt"
+    outcome = _run_under_a_size_limit(checkpoint, 1000)  # the header and a few batches fit
+    assert outcome["type"] == "FileWriteError" and outcome["is_oserror"], outcome
+    assert outcome["cause"] == "OSError" and outcome["cause_errno"] == errno.EFBIG
+    assert re.search(r"could not append batch (\d+) \(rows \d+\.\.\d+\) to the query checkpoint", outcome["message"])
+    assert str(checkpoint) in outcome["message"] and "File too large" in outcome["message"]
+    # The part of the failed record was cut off again: the file holds intact records only.
+    _, records, intact_end = read_checkpoint(checkpoint)
+    assert intact_end == checkpoint.stat().st_size and len(records) >= 1
+    failed = int(re.search(r"batch (\d+)", outcome["message"]).group(1))
+    assert sorted(index for index, _ in records) == list(range(failed))
+
+    model = Recorder()
+    points = numbered_points(200, 5)
+    result = run_queries(model, points, batch_size=8, checkpoint=checkpoint)
+    assert model.batches(8) == list(range(failed, 25))
+    assert_bit_identical(result.values, run_queries(smooth_model, points, batch_size=8).values)
+
+
+def test_a_failed_checkpoint_creation_leaves_no_file_that_blocks_a_later_run(tmp_path):
+    checkpoint = tmp_path / "campaign.ckpt"
+    outcome = _run_under_a_size_limit(checkpoint, 100)  # less than the header record
+    assert outcome["type"] == "FileWriteError", outcome
+    assert f"could not create the query checkpoint {checkpoint}; no file was left there" in outcome["message"]
+    assert list(tmp_path.iterdir()) == []  # neither a torn header nor the temporary file
+    # Another campaign (here another batch size) can use the path.
+    points = numbered_points(200, 5)
+    result = run_queries(smooth_model, points, batch_size=16, checkpoint=checkpoint)
+    assert (result.n_resumed, result.n_queried) == (0, 200)
+
+
+class _ReadOnlyFiles:
+    """Makes the queries module see ``path`` as read-only, even when the tests run as root."""
+
+    def __init__(self, monkeypatch, path):
+        self.modes = []
+        self.path = os.fspath(path)
+
+        def read_only_open(file, mode="r", *args, **kwargs):
+            if not isinstance(file, int) and os.fspath(file) == self.path:
+                self.modes.append(mode)
+                if any(flag in mode for flag in "wax+"):
+                    raise PermissionError(13, "Permission denied", self.path)
+            return open(file, mode, *args, **kwargs)
+
+        import shap_zero.sketch.queries as queries
+
+        monkeypatch.setattr(queries, "open", read_only_open, raising=False)
+
+
+def test_a_complete_read_only_checkpoint_resumes_without_writing(tmp_path, monkeypatch):
+    """Issue 14: a complete, read-only checkpoint gave PermissionError although nothing needs writing."""
+    points = numbered_points(40, 5)
+    checkpoint = tmp_path / "done.ckpt"
+    full = run_queries(smooth_model, points, batch_size=8, checkpoint=checkpoint).values
+    before = checkpoint.read_bytes()
+    files = _ReadOnlyFiles(monkeypatch, checkpoint)
+    result = run_queries(Recorder(fail_on_call=1), points, batch_size=8, checkpoint=checkpoint)
+    assert (result.n_resumed, result.n_queried) == (40, 0)
+    assert_bit_identical(result.values, full)
+    assert files.modes == ["rb"] and checkpoint.read_bytes() == before
+
+
+def test_a_complete_checkpoint_with_a_torn_tail_also_resumes_read_only(tmp_path, monkeypatch):
+    points = numbered_points(40, 5)
+    checkpoint = tmp_path / "done.ckpt"
+    full = run_queries(smooth_model, points, batch_size=8, checkpoint=checkpoint).values
+    torn = checkpoint.read_bytes() + b"SZQ_BTCH\x10"  # the start of a record a killed run never finished
+    checkpoint.write_bytes(torn)
+    _ReadOnlyFiles(monkeypatch, checkpoint)
+    result = run_queries(Recorder(fail_on_call=1), points, batch_size=8, checkpoint=checkpoint)
+    assert_bit_identical(result.values, full)
+    assert checkpoint.read_bytes() == torn  # left alone: nothing had to be written
+
+
+def test_an_incomplete_read_only_checkpoint_is_refused_before_querying(tmp_path, monkeypatch):
+    points = numbered_points(40, 5)
+    checkpoint = tmp_path / "half.ckpt"
+    with pytest.raises(ModelError):
+        run_queries(Recorder(fail_on_call=3), points, batch_size=8, checkpoint=checkpoint)
+    _ReadOnlyFiles(monkeypatch, checkpoint)
+    model = Recorder()
+    with pytest.raises(FileWriteError, match=r"half\.ckpt cannot be opened for writing, but 3 of its 5 batches "
+                                             r"remain to be queried.*make it writable") as info:
+        run_queries(model, points, batch_size=8, checkpoint=checkpoint)
+    assert isinstance(info.value, OSError) and isinstance(info.value.__cause__, PermissionError)
+    assert model.calls == []  # no model query was wasted
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root ignores file permissions; the read-only path is tested above with a patched open")
+def test_read_only_checkpoints_on_disk(tmp_path):
+    points = numbered_points(40, 5)
+    complete, incomplete = tmp_path / "done.ckpt", tmp_path / "half.ckpt"
+    full = run_queries(smooth_model, points, batch_size=8, checkpoint=complete).values
+    with pytest.raises(ModelError):
+        run_queries(Recorder(fail_on_call=3), points, batch_size=8, checkpoint=incomplete)
+    os.chmod(complete, 0o444)
+    os.chmod(incomplete, 0o444)
+    try:
+        resumed = run_queries(Recorder(fail_on_call=1), points, batch_size=8, checkpoint=complete)
+        assert_bit_identical(resumed.values, full)
+        with pytest.raises(FileWriteError, match=r"half\.ckpt cannot be opened for writing, but 3 of its 5"):
+            run_queries(Recorder(fail_on_call=1), points, batch_size=8, checkpoint=incomplete)
+    finally:
+        os.chmod(complete, 0o644)
+        os.chmod(incomplete, 0o644)

@@ -9,8 +9,8 @@ only the missing ones; the result is bit-identical to an uninterrupted run.
 
 Checkpoint file format, version 1
 ---------------------------------
-The file is a sequence of records, written with ``write`` + ``flush`` + ``os.fsync``
-and never modified in place. Integers are unsigned little-endian. Every record is::
+The file is a sequence of records, each written with ``write`` + ``os.fsync`` and never
+modified in place. Integers are unsigned little-endian. Every record is::
 
     tag      8 bytes          b"SZQ_HEAD" for the first record, b"SZQ_BTCH" for all others
     length   uint64           number of payload bytes
@@ -32,13 +32,26 @@ batch, appended in completion order (so not necessarily in batch order)::
     m        uint64           outputs per point, the same in every record
     values   rows*m float64   little-endian, row-major: the checked model outputs
 
+A new checkpoint is created whole: its header record is written to a temporary file in
+the same folder, which is then hard-linked at the checkpoint path, so a failed or killed
+creation leaves no half-written header behind. (An empty file, or the start of exactly
+this campaign's header, is still taken as a new checkpoint and written afresh.)
+
 On resume the header must match the call (else :class:`CheckpointError`). Every intact
-record is read back. A record that is cut short or fails its CRC at the end of the file
-is what a killed run leaves behind: the file is truncated back to the last intact
-record and the campaign continues. Unreadable bytes followed by intact records (damage
-that a crash cannot cause) are skipped with a ``RuntimeWarning`` and their batches are
-queried again. A record that passes its CRC but does not fit the campaign (batch index
-out of range, wrong row count, another m) raises :class:`CheckpointError`.
+record is read back, and checked like a fresh model output. A record that is cut short
+or fails its CRC at the end of the file is what a killed run leaves behind: the file is
+truncated back to the last intact record before the next record is appended, and the
+campaign continues. Unreadable bytes followed by intact records (damage that a crash
+cannot cause) are skipped with a ``RuntimeWarning`` and their batches are queried again.
+A record that passes its CRC but does not fit the campaign (batch index out of range,
+wrong row count, another m, values that fail the output checks) raises
+:class:`CheckpointError`.
+
+The file is opened read-only first and for appending only if a batch is missing, so a
+complete checkpoint on a read-only file or medium resumes; an incomplete one that cannot
+be written raises :class:`~shap_zero.exceptions.FileWriteError` before the model is
+called. If appending a record fails (a full disk, a file size limit), the part written is
+cut off again and the error names the batch and the file.
 
 The checkpoint identifies the points and the batch size, not the model: resuming a
 campaign with a different model mixes the outputs of both. On POSIX systems the file is
@@ -48,9 +61,12 @@ locked (``flock``) while a campaign runs, so two processes cannot append to it a
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import errno
 import hashlib
 import json
 import os
+import secrets
 import struct
 import time
 import warnings
@@ -62,6 +78,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from shap_zero._files import fsync_directory, write_error
 from shap_zero._progress import progress_bar
 from shap_zero._validation import check_int
 from shap_zero._version import __version__
@@ -176,8 +193,12 @@ def run_queries(
         If ``checkpoint`` is not a query checkpoint, belongs to another campaign (other
         points or batch size), is damaged beyond an interrupted write, or is in use by
         another running campaign.
+    FileWriteError
+        If the checkpoint cannot be created, or a batch cannot be appended to it (the
+        message names the batch and the file; the :class:`OSError` is chained), or it is
+        incomplete and cannot be opened for writing. Also an :class:`OSError`.
     OSError
-        If the checkpoint cannot be opened or written.
+        If the checkpoint cannot be opened for reading.
     """
     if not callable(model):
         raise InvalidParameterError(
@@ -267,27 +288,45 @@ class _Campaign:
         return start, min(start + self.batch_size, self.points.shape[0])
 
     def run(self) -> QueryResult:
-        stored: set[int] = set()
         try:
-            if self.checkpoint_path is not None:
-                self.checkpoint = _Checkpoint.open(self.checkpoint_path, self.points, self.batch_size)
-                stored = self.checkpoint.read_batches(self.store_resumed)
-            if self.progress:
-                self.bar = progress_bar(
-                    True, total=self.points.shape[0], initial=self.n_resumed, description=self.description, unit="query"
-                )
-            todo = deque(index for index in range(self.n_batches) if index not in stored)
-            if self.executor is None:
-                seconds = self.run_serial(todo)
-            else:
-                seconds = self.run_executor(todo, self.executor)
-        finally:
-            if self.bar is not None:
-                self.bar.close()
-            if self.checkpoint is not None:
-                self.checkpoint.close()
+            seconds = self.query()
+        except BaseException:
+            # The error being raised names the batch and the file; a second failure while
+            # cleaning up (closing the bar or the checkpoint) must not replace it.
+            self.release(quiet=True)
+            raise
+        self.release(quiet=False)
         assert self.out is not None  # every batch was stored or queried (internal invariant)
         return QueryResult(self.out, self.n_queried, self.n_resumed, seconds)
+
+    def query(self) -> float:
+        stored: set[int] = set()
+        if self.checkpoint_path is not None:
+            self.checkpoint = _Checkpoint.open(self.checkpoint_path, self.points, self.batch_size)
+            stored = self.checkpoint.read_batches(self.store_resumed)
+        todo = deque(index for index in range(self.n_batches) if index not in stored)
+        if todo and self.checkpoint is not None:
+            # Only now, and only if something is missing, is the file opened for writing:
+            # a complete checkpoint can be read back from a read-only file.
+            self.checkpoint.prepare_to_append(len(todo))
+        if self.progress:
+            self.bar = progress_bar(
+                True, total=self.points.shape[0], initial=self.n_resumed, description=self.description, unit="query"
+            )
+        if self.executor is None:
+            return self.run_serial(todo)
+        return self.run_executor(todo, self.executor)
+
+    def release(self, *, quiet: bool) -> None:
+        """Close the progress bar and the checkpoint; with ``quiet``, ignore their errors."""
+        for resource in (self.bar, self.checkpoint):
+            if resource is None:
+                continue
+            try:
+                resource.close()
+            except Exception:
+                if not quiet:
+                    raise
 
     def allocate(self, m: int) -> np.ndarray:
         if self.out is None:
@@ -326,7 +365,7 @@ class _Campaign:
             )
         # Write to disk first: once the record is flushed the batch can never be lost.
         if self.checkpoint is not None:
-            self.checkpoint.append(index, values)
+            self.checkpoint.append(index, values, _where(index, start, stop))
         out[start:stop] = values
         self.n_queried += stop - start
         if self.bar is not None:
@@ -411,31 +450,91 @@ def _record(tag: bytes, payload: bytes) -> bytes:
     return prefix + payload + _CRC.pack(zlib.crc32(payload, zlib.crc32(prefix)))
 
 
-def _fsync_directory(path: str) -> None:
-    """Make a new file's directory entry durable (POSIX); a no-op where unsupported."""
+def _write_all(file: BinaryIO, data: bytes) -> None:
+    """Write every byte to an unbuffered file: a write may store only part of its data."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the write stored no bytes")
+        view = view[written:]
+
+
+def _create(path: str, header_record: bytes) -> None:
+    """Create the checkpoint file holding ``header_record``, whole or not at all.
+
+    The header goes to a temporary file in the same folder, which is then hard-linked
+    at ``path``: a crash or a failed write never leaves a half-written header there
+    (which a campaign with other points could not resume). If another campaign created
+    the file meanwhile, its header is checked by the caller. Where hard links are not
+    supported the file is created exclusively and removed again if the write fails.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    failed = f"could not create the query checkpoint {path}; no file was left there"
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.partial")
     try:
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    except OSError:
+        fd = _create_exclusive(temporary)
+    except OSError as error:
+        raise write_error(error, failed) from error
+    try:
+        with open(fd, "wb", buffering=0, closefd=True) as file:
+            _write_all(file, header_record)
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+        except OSError:  # no hard links on this file system
+            _create_in_place(path, header_record)
+    except OSError as error:
+        raise write_error(error, failed) from error
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    fsync_directory(directory)
+
+
+def _create_exclusive(path: str) -> int:
+    """A descriptor of a new file at ``path`` (refusing an existing one), permissions as open() gives."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+
+
+def _create_in_place(path: str, header_record: bytes) -> None:
+    """Create the checkpoint directly, for file systems without hard links; remove it if that fails."""
+    try:
+        fd = _create_exclusive(path)
+    except FileExistsError:
         return
     try:
-        os.fsync(fd)
+        with open(fd, "wb", buffering=0, closefd=True) as file:
+            _write_all(file, header_record)
+            os.fsync(file.fileno())
     except OSError:
-        pass
-    finally:
-        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
 
 
 class _Checkpoint:
-    """An open, locked checkpoint file whose header matches the campaign."""
+    """An open, locked checkpoint file whose header matches the campaign.
 
-    def __init__(self, path: str, file: BinaryIO, data_start: int, batch_size: int, n_points: int) -> None:
+    The file is read through ``reader`` (opened read-only, and holding the lock) and
+    written through ``writer``, which is opened for appending only when a batch is
+    missing (:meth:`prepare_to_append`), so a complete checkpoint resumes from a
+    read-only file.
+    """
+
+    def __init__(self, path: str, reader: BinaryIO, data_start: int, batch_size: int, n_points: int) -> None:
         self.path = path
-        self.file = file
+        self.reader = reader
+        self.writer: BinaryIO | None = None
         self.data_start = data_start
         self.batch_size = batch_size
         self.n_points = n_points
         self.n_batches = -(-n_points // batch_size)
         self.m: int | None = None
+        self.torn_from: int | None = None  # start of a torn last record, dropped before appending
+        self.locked = False
 
     @classmethod
     def open(cls, path: str, points: np.ndarray, batch_size: int) -> _Checkpoint:
@@ -451,30 +550,90 @@ class _Checkpoint:
             "shap_zero_version": __version__,
         }
         header_record = _record(_TAG_HEADER, json.dumps(header, sort_keys=True).encode("utf-8"))
-        # "a" never truncates an existing (possibly foreign) file and makes every write an append.
-        file = open(path, "a+b")  # noqa: SIM115 - closed by close() or below
         try:
-            _lock(file, path)
-            size = os.fstat(file.fileno()).st_size
-            file.seek(0)
-            head = file.read(len(header_record))
+            reader = open(path, "rb")  # noqa: SIM115 - closed by close() or below
+        except FileNotFoundError:
+            _create(path, header_record)
+            reader = open(path, "rb")  # noqa: SIM115
+        checkpoint = cls(path, reader, len(header_record), batch_size, int(points.shape[0]))
+        try:
+            checkpoint.locked = _lock(reader, path)
+            size = os.fstat(reader.fileno()).st_size
+            reader.seek(0)
+            head = reader.read(len(header_record))
             if size < len(header_record) and head == header_record[:size]:
-                # New, or killed while writing this very header: nothing in it to keep.
-                file.truncate(0)
-                file.write(header_record)
-                file.flush()
-                os.fsync(file.fileno())
-                _fsync_directory(path)
-                data_start = len(header_record)
+                # Empty, or the torn header of an interrupted run of an older shap_zero
+                # (new files are created whole): nothing in it to keep.
+                checkpoint.rewrite_header(header_record)
             else:
-                data_start = _check_header(file, path, size, header)
+                checkpoint.data_start = _check_header(reader, path, size, header)
         except BaseException:
-            file.close()
+            with contextlib.suppress(OSError):
+                checkpoint.close()
             raise
-        return cls(path, file, data_start, batch_size, int(points.shape[0]))
+        return checkpoint
+
+    def rewrite_header(self, header_record: bytes) -> None:
+        """Replace the file's content (an empty file or a torn header) with ``header_record``."""
+        self.open_writer("it holds no complete header and must be written afresh")
+        assert self.writer is not None
+        try:
+            os.ftruncate(self.writer.fileno(), 0)
+            _write_all(self.writer, header_record)
+            os.fsync(self.writer.fileno())
+        except OSError as error:
+            raise write_error(
+                error, f"could not write the header of the query checkpoint {self.path}"
+            ) from error
+
+    def open_writer(self, reason: str) -> None:
+        """Open the file for appending (once), or raise naming it and why it must be written."""
+        if self.writer is not None:
+            return
+        try:
+            writer = open(self.path, "ab", buffering=0)  # noqa: SIM115 - closed by close()
+        except OSError as error:
+            raise write_error(
+                error,
+                f"checkpoint {self.path} cannot be opened for writing, but {reason}; make it writable "
+                "or pass another checkpoint path",
+            ) from error
+        try:
+            mine, theirs = os.fstat(self.reader.fileno()), os.fstat(writer.fileno())
+            if (mine.st_dev, mine.st_ino) != (theirs.st_dev, theirs.st_ino):
+                raise CheckpointError(
+                    f"checkpoint: {self.path} was replaced by another file while it was being opened; "
+                    "run again"
+                )
+            if not self.locked:  # the read-only descriptor could not be locked: try this one
+                self.locked = _lock(writer, self.path)
+        except BaseException:
+            writer.close()
+            raise
+        self.writer = writer
+
+    def prepare_to_append(self, n_missing: int) -> None:
+        """Open the file for appending and drop a torn last record, before the first append."""
+        self.open_writer(f"{n_missing} of its {self.n_batches} batches remain to be queried and stored")
+        assert self.writer is not None
+        if self.torn_from is not None:
+            # A record cut short at the end: the previous run was killed while writing it.
+            try:
+                os.ftruncate(self.writer.fileno(), self.torn_from)
+                os.fsync(self.writer.fileno())
+            except OSError as error:
+                raise write_error(
+                    error, f"could not drop the torn last record of the query checkpoint {self.path}"
+                ) from error
+            self.torn_from = None
 
     def close(self) -> None:
-        self.file.close()  # also releases the lock
+        """Close the writer and the reader (which releases the lock)."""
+        try:
+            if self.writer is not None:
+                self.writer.close()
+        finally:
+            self.reader.close()
 
     def read_batches(self, store: Callable[[int, np.ndarray], None]) -> set[int]:
         """Hand every intact batch record to ``store(index, values)`` and drop a torn tail.
@@ -482,7 +641,7 @@ class _Checkpoint:
         ``values`` has shape (rows, m), float64. Returns the set of stored batch indices;
         a batch stored twice is handed over once (the first copy).
         """
-        size = os.fstat(self.file.fileno()).st_size
+        size = os.fstat(self.reader.fileno()).st_size
         stored: set[int] = set()
         skipped: list[tuple[int, int]] = []
         position = self.data_start
@@ -507,9 +666,8 @@ class _Checkpoint:
                 store(index, values)
         if bad_from is not None:
             # A record cut short at the end: the previous run was killed while writing it.
-            self.file.truncate(bad_from)
-            self.file.flush()
-            os.fsync(self.file.fileno())
+            # It is cut off before the next append (a read-only resume leaves it alone).
+            self.torn_from = bad_from
         if skipped:
             regions = ", ".join(f"{start}..{stop - 1}" for start, stop in skipped)
             warnings.warn(
@@ -522,15 +680,15 @@ class _Checkpoint:
 
     def _batch_at(self, position: int, size: int) -> tuple[int, np.ndarray, int] | None:
         """Parse the batch record at ``position``: (index, values, end), or None if not intact."""
-        self.file.seek(position)
-        prefix = self.file.read(_PREFIX.size)
+        self.reader.seek(position)
+        prefix = self.reader.read(_PREFIX.size)
         if len(prefix) < _PREFIX.size:
             return None
         tag, length = _PREFIX.unpack(prefix)
         end = position + _PREFIX.size + length + _CRC.size
         if tag != _TAG_BATCH or length < _BATCH_META.size or end > size:
             return None
-        body = self.file.read(length + _CRC.size)
+        body = self.reader.read(length + _CRC.size)
         payload = body[:length]
         if len(body) != length + _CRC.size or _CRC.unpack(body[length:])[0] != zlib.crc32(
             payload, zlib.crc32(prefix)
@@ -563,39 +721,50 @@ class _Checkpoint:
         chunk = 1 << 20
         position = start
         while position < size:
-            self.file.seek(position)
+            self.reader.seek(position)
             # Overlap chunks so that a tag across a chunk border is found.
-            block = self.file.read(chunk + len(_TAG_BATCH) - 1)
+            block = self.reader.read(chunk + len(_TAG_BATCH) - 1)
             hit = block.find(_TAG_BATCH)
             if hit >= 0:
                 return position + hit
             position += chunk
         return None
 
-    def append(self, index: int, values: np.ndarray) -> None:
-        """Append one batch record and force it to disk."""
+    def append(self, index: int, values: np.ndarray, where: str) -> None:
+        """Append one batch record and force it to disk; ``where`` names the batch in errors.
+
+        If the write fails (a full disk, a file size limit), the part of the record that
+        was written is cut off again, so the file keeps only intact records.
+        """
+        assert self.writer is not None  # prepare_to_append ran (internal invariant)
         rows, m = values.shape
         payload = _BATCH_META.pack(index, rows, m) + np.ascontiguousarray(values, dtype="<f8").tobytes()
+        fd = self.writer.fileno()
+        end = os.fstat(fd).st_size
         try:
-            self.file.seek(0, os.SEEK_END)
-            self.file.write(_record(_TAG_BATCH, payload))
-            self.file.flush()
-            os.fsync(self.file.fileno())
+            _write_all(self.writer, _record(_TAG_BATCH, payload))
+            os.fsync(fd)
         except OSError as error:
-            # A half-written record is a torn tail, which the next run drops.
-            raise OSError(
-                error.errno,
-                f"could not append batch {index} to the query checkpoint: {error.strerror}",
-                self.path,
+            with contextlib.suppress(OSError):  # best effort: a torn tail is dropped on resume anyway
+                os.ftruncate(fd, end)
+            raise write_error(
+                error,
+                f"could not append {where} to the query checkpoint {self.path}; the batches stored "
+                "before it are kept and a resumed run queries the others",
             ) from error
         if self.m is None:
             self.m = m
 
 
-def _lock(file: BinaryIO, path: str) -> None:
-    """Take an exclusive lock on the checkpoint, so two campaigns never append to one file."""
+def _lock(file: BinaryIO, path: str) -> bool:
+    """Take an exclusive lock on the checkpoint, so two campaigns never append to one file.
+
+    Returns False if the file system refused the lock on this descriptor (where NFS
+    emulates ``flock`` with ``fcntl`` locks, an exclusive lock needs a descriptor open
+    for writing), True if it is held or locks do not exist on this platform.
+    """
     if fcntl is None:
-        return
+        return True
     try:
         fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -604,7 +773,8 @@ def _lock(file: BinaryIO, path: str) -> None:
             "finish or pass another checkpoint path"
         ) from None
     except OSError:
-        pass  # a file system without locks: run unprotected rather than refuse
+        return False  # a file system without locks: run unprotected rather than refuse
+    return True
 
 
 def _check_header(file: BinaryIO, path: str, size: int, expected: dict[str, Any]) -> int:
