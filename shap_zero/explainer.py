@@ -426,8 +426,14 @@ class ZeroExplainer(shap.Explainer):
     @property
     def expected_value(self) -> float | np.ndarray:
         """Mean model output under the background: a float, or (m,) for m outputs."""
-        values = np.array([expected_value(sketch, self._background) for sketch in self.fit().sketches_])  # type: ignore[union-attr]
-        return float(values[0]) if values.size == 1 else values
+        sketches = self.fit().sketches_
+        cached = self.__dict__.get("_expected_cache")
+        if cached is not None and cached[0] is sketches:  # the same fit: the same value
+            return cached[1] if np.isscalar(cached[1]) else cached[1].copy()
+        values = np.array([expected_value(sketch, self._background) for sketch in sketches])  # type: ignore[union-attr]
+        result = float(values[0]) if values.size == 1 else values
+        self._expected_cache = (sketches, result)
+        return result if np.isscalar(result) else result.copy()
 
     # -- explaining -----------------------------------------------------------------
 
@@ -437,7 +443,10 @@ class ZeroExplainer(shap.Explainer):
     def _letters(self, codes: np.ndarray) -> np.ndarray | None:
         if self.alphabet is None:
             return None
-        return np.asarray(list(self.alphabet.symbols))[codes]
+        cached = self.__dict__.get("_symbol_array")
+        if cached is None or cached[0] is not self.alphabet:
+            cached = self._symbol_array = (self.alphabet, np.asarray(list(self.alphabet.symbols)))
+        return cached[1][codes]
 
     def _output(self, output: int | None) -> int:
         m = self.n_outputs

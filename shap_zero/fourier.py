@@ -19,7 +19,7 @@ import numpy as np
 from shap_zero._config import BLOCK_ROWS
 from shap_zero._files import atomic_write
 from shap_zero._kernels.design import pack_rows
-from shap_zero._kernels.dispatch import choose
+from shap_zero._kernels.dispatch import ThreadChoice
 from shap_zero._kernels.spectrum import evaluate_spectrum, evaluate_spectrum_serial
 from shap_zero._validation import check_codes
 from shap_zero._version import __version__
@@ -37,6 +37,8 @@ MAX_Q = 255
 #: Largest coefficient magnitude a sketch holds, so that evaluating up to 10^7 terms
 #: (each counted twice for a conjugate pair) cannot overflow float64.
 MAX_COEFFICIENT = 1e300
+#: Parallel or serial evaluation by measured speed (shap_zero._kernels.dispatch).
+_EVALUATE_SPECTRUM = ThreadChoice(evaluate_spectrum, evaluate_spectrum_serial)
 
 # Members of a sketch file and the fields of its JSON header (the same in versions 1 and 2).
 _MEMBERS = ("header.npy", "frequencies.npy", "coefficients.npy")
@@ -630,6 +632,15 @@ class FourierSketch:
         -------
         ndarray of shape (N, n), uint8, C-contiguous
         """
+        if (
+            type(X) is np.ndarray
+            and X.dtype == np.uint8
+            and X.ndim == 2
+            and X.shape[1] == self.n
+            and X.flags.c_contiguous
+            and (X.size == 0 or int(X.max()) < self._q)
+        ):
+            return X  # already codes (the explainer's own calls): nothing to convert
         if self._alphabet is not None:
             return self._alphabet.encode(X, length=self.n, name=name)
         if isinstance(X, (str, bytes)) or (
@@ -656,8 +667,8 @@ class FourierSketch:
         codes = self.encode(X)
         arrays = self.spectrum_arrays()
         out = np.empty(codes.shape[0], dtype=np.float64)
-        kernel = choose(evaluate_spectrum, evaluate_spectrum_serial, codes.shape[0] * max(arrays.term_pos.size, 1))
-        kernel(
+        _EVALUATE_SPECTRUM(
+            codes.shape[0] * max(arrays.term_pos.size, 1),
             codes,
             arrays.term_ptr,
             arrays.term_pos,

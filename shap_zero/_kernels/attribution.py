@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from shap_zero._kernels.dispatch import serial_twin
 from shap_zero._kernels.spectrum import block_phases, store_block, transpose_block
 
 
@@ -389,3 +390,10 @@ def mobius_mixture(
                 column = subset_column[s, mask]
                 if column >= 0:
                     out[r, column] += coef_re[s] * totals[mask].real - coef_im[s] * totals[mask].imag
+
+
+shapley_uniform_serial = serial_twin(shapley_uniform)
+pairwise_uniform_serial = serial_twin(pairwise_uniform)
+mobius_uniform_serial = serial_twin(mobius_uniform)
+shapley_mixture_serial = serial_twin(shapley_mixture)
+mobius_mixture_serial = serial_twin(mobius_mixture)

@@ -9,6 +9,7 @@ the two versions have separate on-disk caches.
 from __future__ import annotations
 
 import ctypes
+import time
 import types
 from typing import Any
 
@@ -33,6 +34,59 @@ def serial_twin(kernel: Any) -> Any:
 def choose(kernel: Any, twin: Any, work: int, threshold: int = PARALLEL_MIN_WORK) -> Any:
     """``kernel`` when ``work`` (inner-loop operations) reaches ``threshold``, else ``twin``."""
     return kernel if work >= threshold else twin
+
+
+class ThreadChoice:
+    """Run a parallel kernel or its serial twin, whichever has been measured faster.
+
+    A parallel region waits for all its threads; on a machine where another process keeps
+    a core busy, the second thread gets the core only after the scheduler's time slice
+    (about 8 ms measured on the project's 2-CPU machine), so the parallel kernel is then
+    slower than the serial one at every size (``benchmarks/latency.py``). Measuring
+    beats guessing: calls below ``threshold`` units of work always run serially (one
+    wake-up costs more than they do), and above it both versions are timed per unit of
+    work (an exponential average of each), the faster one runs, and the other is timed
+    again every :data:`RETRY_EVERY` calls so a change of load is noticed. Both versions
+    compute every row identically, so the choice never changes a result.
+
+    Parameters
+    ----------
+    kernel : numba dispatcher
+        The ``parallel=True`` kernel.
+    twin : numba dispatcher
+        Its serial twin (:func:`serial_twin`).
+    threshold : int
+        Units of work below which the call is always serial.
+    """
+
+    def __init__(self, kernel: Any, twin: Any, threshold: int = PARALLEL_MIN_WORK) -> None:
+        self.kernel, self.twin, self.threshold = kernel, twin, int(threshold)
+        self.seconds_per_work: dict[bool, float | None] = {True: None, False: None}
+        self.calls = 0
+
+    def __call__(self, work: int, *args: Any) -> Any:
+        """Run the chosen version on ``args``; ``work`` is the call's size in the threshold's units."""
+        if work < self.threshold or numba.get_num_threads() == 1:
+            return self.twin(*args)
+        self.calls += 1
+        parallel = self._choose()
+        started = time.perf_counter()
+        result = (self.kernel if parallel else self.twin)(*args)
+        rate = (time.perf_counter() - started) / max(work, 1)
+        previous = self.seconds_per_work[parallel]
+        self.seconds_per_work[parallel] = rate if previous is None else 0.5 * (previous + rate)
+        return result
+
+    def _choose(self) -> bool:
+        parallel_rate, serial_rate = self.seconds_per_work[True], self.seconds_per_work[False]
+        if parallel_rate is None or serial_rate is None:
+            return parallel_rate is None  # time each version once, the parallel one first
+        faster = parallel_rate < serial_rate
+        return (not faster) if self.calls % RETRY_EVERY == 0 else faster
+
+
+#: A call of the slower version, to re-measure it, comes once per this many large calls.
+RETRY_EVERY = 16
 
 
 def launch_threads_keeping_openmp() -> None:

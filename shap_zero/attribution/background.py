@@ -13,6 +13,8 @@ positions (docs/math.md, Value functions):
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any, Literal
 
 import numpy as np
@@ -187,6 +189,13 @@ def _encode(sequences: Any, q: int, alphabet: Alphabet | None, name: str) -> np.
     return check_codes(sequences, q=q, name=name)
 
 
+@functools.lru_cache(maxsize=64)
+def _uniform_background(n: int, q: int) -> Background:
+    # Backgrounds are read-only, so one per (n, q) serves every call (it was a third of
+    # the cost of explaining one sequence).
+    return Background.uniform(n, q)
+
+
 def resolve_background(
     background: Any, n: int, q: int, alphabet: Alphabet | None = None
 ) -> Background:
@@ -214,7 +223,7 @@ def resolve_background(
     Background
     """
     if isinstance(background, str) and background == "uniform":
-        result = Background.uniform(n, q)
+        result = _uniform_background(n, q)
     elif isinstance(background, Background):
         result = background
     elif isinstance(background, str):

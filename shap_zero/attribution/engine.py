@@ -16,6 +16,7 @@ import numpy as np
 
 from shap_zero._config import BLOCK_ROWS, MAX_MIXTURE_DEGREE, MOBIUS_CHUNK_BYTES, ROWS_PER_CHUNK
 from shap_zero._kernels import attribution as kernels
+from shap_zero._kernels.dispatch import ThreadChoice
 from shap_zero._validation import check_bool
 from shap_zero.attribution.background import Background, resolve_background
 from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map
@@ -35,6 +36,14 @@ def _check_sketch(sketch: Any) -> FourierSketch:
     if not isinstance(sketch, FourierSketch):
         raise InvalidParameterError(f"sketch must be a shap_zero.FourierSketch; got {type(sketch).__name__}")
     return sketch
+
+
+# Each kernel runs in parallel or serially by measured speed (shap_zero._kernels.dispatch).
+_SHAPLEY_UNIFORM = ThreadChoice(kernels.shapley_uniform, kernels.shapley_uniform_serial)
+_SHAPLEY_MIXTURE = ThreadChoice(kernels.shapley_mixture, kernels.shapley_mixture_serial)
+_MOBIUS_UNIFORM = ThreadChoice(kernels.mobius_uniform, kernels.mobius_uniform_serial)
+_MOBIUS_MIXTURE = ThreadChoice(kernels.mobius_mixture, kernels.mobius_mixture_serial)
+_PAIRWISE_UNIFORM = ThreadChoice(kernels.pairwise_uniform, kernels.pairwise_uniform_serial)
 
 
 def _chunks(n_rows: int, rows_per_chunk: int, progress: bool, description: str) -> Iterator[slice]:
@@ -165,12 +174,15 @@ def shapley_values(
     out = _check_out(out, codes.shape)
     if resolved.kind == "uniform":
         for rows in _chunks(codes.shape[0], ROWS_PER_CHUNK, progress, "Shapley values"):
-            kernels.shapley_uniform(codes[rows], *_uniform_args(arrays), BLOCK_ROWS, out[rows])
+            work = (rows.stop - rows.start) * arrays.term_pos.size
+            _SHAPLEY_UNIFORM(work, codes[rows], *_uniform_args(arrays), BLOCK_ROWS, out[rows])
         return out
     moments, weights, nodes, node_weights = _mixture_arguments(resolved, sketch.max_degree)
     rows_per_chunk = max(1, ROWS_PER_CHUNK // max(1, resolved.n_components))
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, "Shapley values"):
-        kernels.shapley_mixture(
+        work = (rows.stop - rows.start) * arrays.term_pos.size * resolved.n_components
+        _SHAPLEY_MIXTURE(
+            work,
             codes[rows],
             *_spectrum_args(arrays),
             arrays.roots,
@@ -238,10 +250,12 @@ def _mobius_chunks(
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, description):
         block = np.empty((rows.stop - rows.start, len(subsets)), dtype=np.float64)
         if background.kind == "uniform":
-            kernels.mobius_uniform(codes[rows], *_uniform_args(arrays), term_column, BLOCK_ROWS, block)
+            work = (rows.stop - rows.start) * arrays.term_pos.size
+            _MOBIUS_UNIFORM(work, codes[rows], *_uniform_args(arrays), term_column, BLOCK_ROWS, block)
         else:
-            kernels.mobius_mixture(
-                codes[rows], *_spectrum_args(arrays), arrays.roots, moments, weights, subset_column, block
+            work = (rows.stop - rows.start) * arrays.term_pos.size * moments.shape[0]
+            _MOBIUS_MIXTURE(
+                work, codes[rows], *_spectrum_args(arrays), arrays.roots, moments, weights, subset_column, block
             )
         yield rows, subsets, block
 
@@ -399,7 +413,8 @@ def shap_interaction_values(
     if resolved.kind == "uniform":
         arrays = sketch.spectrum_arrays()
         for rows in _chunks(codes.shape[0], ROWS_PER_CHUNK // max(1, n), progress, "SHAP interactions"):
-            kernels.pairwise_uniform(codes[rows], *_uniform_args(arrays), out[rows])
+            work = (rows.stop - rows.start) * arrays.term_pos.size * n
+            _PAIRWISE_UNIFORM(work, codes[rows], *_uniform_args(arrays), out[rows])
         return out
     diagonal = np.arange(n)
     for rows, subsets, block in _index_chunks(sketch, codes, resolved, "SII", min(2, n), progress):
