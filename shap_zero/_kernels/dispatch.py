@@ -63,6 +63,7 @@ class ThreadChoice:
     def __init__(self, kernel: Any, twin: Any, threshold: int = PARALLEL_MIN_WORK) -> None:
         self.kernel, self.twin, self.threshold = kernel, twin, int(threshold)
         self.seconds_per_work: dict[bool, float | None] = {True: None, False: None}
+        self.samples = {True: 0, False: 0}
         self.calls = 0
 
     def __call__(self, work: int, *args: Any) -> Any:
@@ -75,13 +76,17 @@ class ThreadChoice:
         result = (self.kernel if parallel else self.twin)(*args)
         rate = (time.perf_counter() - started) / max(work, 1)
         previous = self.seconds_per_work[parallel]
-        self.seconds_per_work[parallel] = rate if previous is None else 0.5 * (previous + rate)
+        # A version's first call may load it from numba's cache: the second timing replaces it.
+        first = self.samples[parallel] <= 1
+        self.seconds_per_work[parallel] = rate if previous is None or first else 0.5 * (previous + rate)
+        self.samples[parallel] += 1
         return result
 
     def _choose(self) -> bool:
+        if min(self.samples.values()) < 2:  # time each version twice, alternating, parallel first
+            return self.samples[True] <= self.samples[False]
         parallel_rate, serial_rate = self.seconds_per_work[True], self.seconds_per_work[False]
-        if parallel_rate is None or serial_rate is None:
-            return parallel_rate is None  # time each version once, the parallel one first
+        assert parallel_rate is not None and serial_rate is not None
         # Threads must pay for themselves clearly: at about equal speed (a busy core) the
         # parallel kernel's time varies by a scheduler time slice, the serial one does not.
         faster = parallel_rate < PARALLEL_MARGIN * serial_rate
