@@ -334,6 +334,21 @@ def test_shapley_values_into_preallocated_output(rng):
         shapley_values(sketch, X, out=np.zeros((7, 9)).T)
 
 
+@pytest.mark.parametrize("background", ["uniform", "reference"])
+def test_shap_interaction_values_into_preallocated_output(rng, tmp_path, background):
+    sketch = random_sparse_sketch(7, 4, 10, max_degree=3, random_state=rng)
+    X = rng.integers(0, 4, size=(9, 7))
+    chosen = "uniform" if background == "uniform" else X[0]
+    expected = shap_interaction_values(sketch, X, background=chosen)
+    out = np.lib.format.open_memmap(tmp_path / "pairs.npy", mode="w+", dtype=np.float64, shape=(9, 7, 7))
+    out[:] = np.nan
+    returned = shap_interaction_values(sketch, X, background=chosen, out=out)
+    assert returned is out
+    np.testing.assert_array_equal(np.asarray(out), expected)
+    with pytest.raises(InvalidParameterError, match=r"out must be .* of shape \(9, 7, 7\)"):
+        shap_interaction_values(sketch, X, out=np.zeros((9, 7)))
+
+
 def test_interactions_container(rng):
     sketch = random_sparse_sketch(6, 3, 10, max_degree=3, random_state=rng)
     X = rng.integers(0, 3, size=(4, 6))

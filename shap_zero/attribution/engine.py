@@ -8,7 +8,9 @@ is ever built, and Möbius coefficients exist only one chunk at a time.
 
 from __future__ import annotations
 
+import functools
 import math
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,6 +198,26 @@ def shapley_values(
     return out
 
 
+# Layouts depend only on the (immutable) sketch and the order, and building them in Python
+# was 90% of the time of explaining one sequence's interactions: each sketch keeps its own.
+_LAYOUTS: weakref.WeakKeyDictionary[FourierSketch, dict[tuple[str, int], Any]] = weakref.WeakKeyDictionary()
+
+
+def _cached_layout(kind: str, sketch: FourierSketch, max_order: int) -> Any:
+    layouts = _LAYOUTS.setdefault(sketch, {})
+    key = (kind, max_order)
+    if key not in layouts:
+        # Internal: the kernels only read the columns (not marked read-only, which would
+        # compile another specialisation of every kernel).
+        layouts[key] = (_uniform_mobius_layout if kind == "uniform" else _mixture_mobius_layout)(sketch, max_order)
+    return layouts[key]
+
+
+@functools.lru_cache(maxsize=8)  # a few (sketch, index, order) at a time; maps can be large
+def _cached_index_map(mobius_subsets: tuple[Subset, ...], index: str, order: int) -> Any:
+    return index_map(mobius_subsets, index, order)
+
+
 def _uniform_mobius_layout(sketch: FourierSketch, max_order: int) -> tuple[tuple[Subset, ...], np.ndarray]:
     """Distinct supports (the only nonzero Möbius subsets) and each term's column."""
     arrays = sketch.spectrum_arrays()
@@ -241,9 +263,9 @@ def _mobius_chunks(
     """Yield (rows, subsets, Möbius coefficients of those rows) chunk by chunk."""
     arrays = sketch.spectrum_arrays()
     if background.kind == "uniform":
-        subsets, term_column = _uniform_mobius_layout(sketch, max_order)
+        subsets, term_column = _cached_layout("uniform", sketch, max_order)
     else:
-        subsets, subset_column = _mixture_mobius_layout(sketch, max_order)
+        subsets, subset_column = _cached_layout("mixture", sketch, max_order)
         moments, weights, _, _ = _mixture_arguments(background, sketch.max_degree)
     width = max(1, len(subsets))
     rows_per_chunk = max(1, min(ROWS_PER_CHUNK, MOBIUS_CHUNK_BYTES // (8 * width)))
@@ -377,7 +399,7 @@ def _index_chunks(
                 subsets = tuple(mobius_subsets[u] for u in permutation)
                 transform = np.asarray(permutation, dtype=np.int64)
             else:
-                subsets, transform = index_map(mobius_subsets, index, order)
+                subsets, transform = _cached_index_map(mobius_subsets, index, order)
         if index == "Moebius":
             yield rows, subsets, block[:, transform]
         else:
@@ -385,7 +407,12 @@ def _index_chunks(
 
 
 def shap_interaction_values(
-    sketch: FourierSketch, X: Any, *, background: Any = "uniform", progress: bool = False
+    sketch: FourierSketch,
+    X: Any,
+    *,
+    background: Any = "uniform",
+    progress: bool = False,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pairwise interaction matrices in the convention of shap's TreeExplainer.
 
@@ -399,17 +426,21 @@ def shap_interaction_values(
     X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
     background : see :func:`shapley_values`
     progress : bool, default False
+    out : ndarray of shape (N, n, n), float64, C-contiguous, optional
+        Write the matrices here (e.g. a ``numpy.memmap``) instead of a new array; the
+        working memory is then bounded by one chunk of sequences, whatever N.
 
     Returns
     -------
     ndarray of shape (N, n, n), float64
+        ``out`` when given.
     """
     sketch = _check_sketch(sketch)
     progress = check_bool(progress, name="progress")
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
     n = sketch.n
-    out = np.empty((codes.shape[0], n, n), dtype=np.float64)
+    out = _check_out(out, (codes.shape[0], n, n))
     if resolved.kind == "uniform":
         arrays = sketch.spectrum_arrays()
         for rows in _chunks(codes.shape[0], ROWS_PER_CHUNK // max(1, n), progress, "SHAP interactions"):
