@@ -84,10 +84,10 @@ def measure() -> dict:
                 repeats,
             ),
             "predict": median_seconds(lambda: sketch.predict(X), repeats),
-            "interactions_fsii": median_seconds(lambda: explainer.interactions(X, index="FSII", order=2), 3)
+            "interactions_fsii": median_seconds(lambda: explainer.interactions(X, index="FSII", order=2), repeats)
             if small
             else None,
-            "interactions_ksii": median_seconds(lambda: explainer.interactions(X, index="k-SII", order=2), 3)
+            "interactions_ksii": median_seconds(lambda: explainer.interactions(X, index="k-SII", order=2), repeats)
             if small
             else None,
         }
