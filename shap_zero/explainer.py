@@ -543,6 +543,7 @@ class ZeroExplainer(shap.Explainer):
         order: int | None = 2,
         output: int | None = None,
         progress: bool | None = None,
+        out: np.ndarray | None = None,
     ) -> InteractionExplanation:
         """Shapley interaction indices of each sequence, on the position subsets that can be nonzero.
 
@@ -557,6 +558,9 @@ class ZeroExplainer(shap.Explainer):
         output : int, optional
             Which output of a multi-output model.
         progress : bool, optional
+        out : ndarray of shape (N, U), float64, optional
+            Preallocated values (e.g. a ``numpy.memmap``); see
+            :func:`shap_zero.interaction_values`.
 
         Returns
         -------
@@ -567,8 +571,9 @@ class ZeroExplainer(shap.Explainer):
         shown = self._progress(progress)
         started = time.perf_counter()
         result = interaction_values(
-            self.sketches_[column], codes, index=index, order=order, background=self._background, progress=shown  # type: ignore[index]
-        )
+            self.sketches_[column], codes, index=index, order=order, background=self._background, progress=shown,  # type: ignore[index]
+            out=out,
+        )  # fmt: skip
         return InteractionExplanation(
             result=result,
             data=codes,

@@ -349,6 +349,20 @@ def test_shap_interaction_values_into_preallocated_output(rng, tmp_path, backgro
         shap_interaction_values(sketch, X, out=np.zeros((9, 7)))
 
 
+@pytest.mark.parametrize("index", ["FSII", "k-SII"])
+def test_interaction_values_into_preallocated_output(rng, index):
+    sketch = random_sparse_sketch(7, 4, 10, max_degree=3, random_state=rng)
+    X = rng.integers(0, 4, size=(9, 7))
+    expected = interaction_values(sketch, X, index=index, order=2)
+    width = len(interaction_values(sketch, X[:1], index=index, order=2).subsets)
+    out = np.full((9, width), np.nan)
+    result = interaction_values(sketch, X, index=index, order=2, out=out)
+    assert result.values is out and result.subsets == expected.subsets
+    np.testing.assert_array_equal(out, expected.values)
+    with pytest.raises(InvalidParameterError, match=rf"out must be .* of shape \(9, {width}\)"):
+        interaction_values(sketch, X, index=index, order=2, out=np.zeros((9, width + 1)))
+
+
 def test_interactions_container(rng):
     sketch = random_sparse_sketch(6, 3, 10, max_degree=3, random_state=rng)
     X = rng.integers(0, 3, size=(4, 6))

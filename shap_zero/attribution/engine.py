@@ -326,6 +326,7 @@ def interaction_values(
     order: int | None = 2,
     background: Any = "uniform",
     progress: bool = False,
+    out: np.ndarray | None = None,
 ) -> Interactions:
     """Shapley interaction indices of every sequence, on one shared list of subsets.
 
@@ -340,12 +341,17 @@ def interaction_values(
         Largest interaction order l; None means the sketch's max degree.
     background : see :func:`shapley_values`
     progress : bool, default False
+    out : ndarray of shape (N, U), float64, C-contiguous, optional
+        Write the values here (e.g. a ``numpy.memmap``) instead of a new array, so that
+        working memory is bounded by one chunk of sequences. The subsets depend only on
+        the sketch, the index and the order, so U is
+        ``len(interaction_values(sketch, X[:1], index=..., order=...).subsets)``.
 
     Returns
     -------
     Interactions
         Values of shape (N, U) on the U subsets (sizes 1..order) that can be nonzero,
-        sorted by size, then lexicographically.
+        sorted by size, then lexicographically (``values`` is ``out`` when given).
 
     Notes
     -----
@@ -357,12 +363,13 @@ def interaction_values(
     progress = check_bool(progress, name="progress")
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
-    out: np.ndarray | None = None
+    given, checked = out, False
     subsets: tuple[Subset, ...] = ()
     for rows, subsets, block in _index_chunks(sketch, codes, resolved, index, order, progress):
-        if out is None:
-            out = np.empty((codes.shape[0], len(subsets)), dtype=np.float64)
-        out[rows] = block
+        if not checked:  # the subsets, hence U, are known from the first chunk on
+            out = _check_out(given, (codes.shape[0], len(subsets)))
+            checked = True
+        out[rows] = block  # type: ignore[index]
     if out is None:  # unreachable: _chunks yields at least one chunk
         raise RuntimeError("no chunk was computed")
     return Interactions(
