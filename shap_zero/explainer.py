@@ -469,7 +469,7 @@ class ZeroExplainer(shap.Explainer):
         ]
         return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
 
-    def __call__(self, X: Any, *, progress: bool | None = None) -> shap.Explanation:
+    def __call__(self, X: Any, *, progress: bool | None = None, display_data: bool = True) -> shap.Explanation:
         """Explain sequences: a ``shap.Explanation`` of their SHAP values.
 
         Parameters
@@ -478,6 +478,12 @@ class ZeroExplainer(shap.Explainer):
             The sequences.
         progress : bool, optional
             Show a progress bar; default: the explainer's ``progress``.
+        display_data : bool, default True
+            Attach the letters (N, n) for shap's plots. They take 4 bytes per symbol
+            (numpy's smallest text type; shap's plots format them as text, so a 1-byte
+            bytes array would print as ``b'A'``), half as much as the values: at 10^7
+            sequences of length 26, about 1 GiB. False leaves ``display_data`` None; the
+            plots then show the integer codes.
 
         Returns
         -------
@@ -497,7 +503,7 @@ class ZeroExplainer(shap.Explainer):
             values,
             base_values=base_values,
             data=codes,
-            display_data=self._letters(codes),
+            display_data=self._letters(codes) if check_bool(display_data, name="display_data") else None,
             feature_names=list(self.feature_names),
             output_names=self.output_names,
             compute_time=time.perf_counter() - started,

@@ -95,6 +95,10 @@ def test_explanation_fields():
     assert explanation.data.dtype == np.uint8
     assert_allclose(explanation.data, sz.DNA.encode(["ACGTAC", "TTGCAA", "GGGGGG"]))
     assert explanation.display_data.tolist() == [list("ACGTAC"), list("TTGCAA"), list("GGGGGG")]
+    bare = explainer(["ACGTAC", "TTGCAA", "GGGGGG"], display_data=False)  # no letters: less memory
+    assert bare.display_data is None and np.array_equal(bare.values, explanation.values)
+    with pytest.raises(InvalidParameterError, match="display_data: expected True or False"):
+        explainer("ACGTAC", display_data="no")
     assert explanation.feature_names == [f"pos{i}" for i in range(1, n + 1)]
     assert explanation.compute_time >= 0
     # Efficiency against the model itself (the exact sketch is the model).
