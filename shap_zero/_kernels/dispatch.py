@@ -93,8 +93,11 @@ class ThreadChoice:
         return (not faster) if self.calls % RETRY_EVERY == 0 else faster
 
 
-#: A call of the slower version, to re-measure it, comes once per this many large calls.
-RETRY_EVERY = 16
+#: A call of the slower version, to re-measure it, comes once per this many large calls
+#: (every 16 cost 6% with a busy core at 10^5 sequences: one parallel chunk waiting a
+#: time slice per 16; every 64 costs a quarter of that and still notices a change of load
+#: within 64 large calls).
+RETRY_EVERY = 64
 #: The parallel kernel runs when its measured time per unit of work is below this
 #: fraction of the serial one's (quiet: about 0.5 on the project's 2-CPU machine).
 PARALLEL_MARGIN = 0.75
