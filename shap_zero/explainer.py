@@ -19,6 +19,7 @@ import numpy as np
 import shap
 
 from shap_zero._validation import check_bool, check_int
+from shap_zero._progress import progress_bar
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import (
     Interactions,
@@ -631,22 +632,21 @@ class ZeroExplainer(shap.Explainer):
         pair_abs: np.ndarray | None = None
         subsets: tuple[tuple[int, ...], ...] = ()
         chunks = range(0, codes.shape[0], _SUMMARY_CHUNK)
-        if shown:
-            from tqdm.auto import tqdm
+        with progress_bar(shown, total=len(chunks), description="global explanation", unit="chunk") as bar:
+            for start in chunks:
+                block = codes[start : start + _SUMMARY_CHUNK]
+                values = shapley_values(sketch, block, background=self._background)
+                part = symbol_totals(values, block, self.q)
+                totals = part if totals is None else totals + part
+                pairs = interaction_values(sketch, block, index=index, order=2, background=self._background)
+                keep = pairs.sizes == 2
+                subsets = tuple(s for s, k in zip(pairs.subsets, keep, strict=True) if k)
+                chunk_sum = pairs.values[:, keep].sum(axis=0)
+                chunk_abs = np.abs(pairs.values[:, keep]).sum(axis=0)
+                pair_sum = chunk_sum if pair_sum is None else pair_sum + chunk_sum
+                pair_abs = chunk_abs if pair_abs is None else pair_abs + chunk_abs
+                bar.update()
 
-            chunks = tqdm(chunks, desc="global explanation", unit="chunk")
-        for start in chunks:
-            block = codes[start : start + _SUMMARY_CHUNK]
-            values = shapley_values(sketch, block, background=self._background)
-            part = symbol_totals(values, block, self.q)
-            totals = part if totals is None else totals + part
-            pairs = interaction_values(sketch, block, index=index, order=2, background=self._background)
-            keep = pairs.sizes == 2
-            subsets = tuple(s for s, k in zip(pairs.subsets, keep, strict=True) if k)
-            chunk_sum = pairs.values[:, keep].sum(axis=0)
-            chunk_abs = np.abs(pairs.values[:, keep]).sum(axis=0)
-            pair_sum = chunk_sum if pair_sum is None else pair_sum + chunk_sum
-            pair_abs = chunk_abs if pair_abs is None else pair_abs + chunk_abs
         assert totals is not None and pair_sum is not None and pair_abs is not None
         count = codes.shape[0]
         return GlobalExplanation(

@@ -7,17 +7,15 @@ shape (N,) or (N, 1), or (N, m) for a model with m outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 import numpy as np
 
-from shap_zero._validation import check_bool
 from shap_zero.alphabet import Alphabet
 from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 
 __all__ = [
-    "query_model",
     "query_batch",
     "check_model_output",
     "DEFAULT_BATCH_SIZE",
@@ -105,7 +103,7 @@ def check_model_output(output: Any, n_rows: int, where: str) -> np.ndarray:
 def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: str) -> np.ndarray:
     """Call the model on one batch and check what it returns.
 
-    The one place where a user's model is called, shared by :func:`query_model` and
+    The one place where a user's model is called, used by
     :func:`shap_zero.sketch.queries.run_queries`. It is a module-level function so that
     it can be sent to a process pool or a Dask cluster together with a picklable model;
     a model error is wrapped where it happens, so only a :class:`ModelError` carrying a
@@ -140,78 +138,6 @@ def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: st
     except Exception as error:
         raise ModelError(f"the model raised on {where}: {type(error).__name__}: {error}") from error
     return check_model_output(raw, codes.shape[0], where)
-
-
-def _batches(n_rows: int, batch_size: int) -> Iterator[slice]:
-    for start in range(0, n_rows, batch_size):
-        yield slice(start, min(start + batch_size, n_rows))
-
-
-def query_model(
-    model: Callable[[np.ndarray], Any],
-    codes: np.ndarray,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: bool = False,
-    description: str = "model queries",
-) -> np.ndarray:
-    """Evaluate a model on code arrays in batches and check every output.
-
-    Parameters
-    ----------
-    model : callable
-        Takes uint8 codes of shape (B, n), returns B numbers or (B, m).
-    codes : ndarray of shape (N, n), uint8
-    batch_size : int
-        Sequences per call.
-    progress : bool
-        Show a progress bar with the query rate.
-    description : str
-        Label of the progress bar.
-
-    Returns
-    -------
-    ndarray of shape (N, m), float64
-
-    Raises
-    ------
-    ModelError
-        If the model raises; the message names the batch and its rows.
-    ModelOutputError
-        If an output has the wrong shape, is not numeric or is not finite, or the
-        number of outputs m changes between batches.
-    """
-    if not callable(model):
-        raise InvalidParameterError(f"model must be callable on integer codes (N, n); got {type(model).__name__}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise InvalidParameterError(f"batch_size must be a positive integer; got {batch_size!r}")
-    progress = check_bool(progress, name="progress")
-    n_rows = codes.shape[0]
-    out: np.ndarray | None = None
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_rows, desc=description, unit="query")
-    try:
-        for number, rows in enumerate(_batches(n_rows, int(batch_size))):
-            where = f"batch {number} (rows {rows.start}..{rows.stop - 1})"
-            values = query_batch(model, codes[rows], where)
-            if out is None:
-                out = np.empty((n_rows, values.shape[1]), dtype=np.float64)
-            elif values.shape[1] != out.shape[1]:
-                raise ModelOutputError(
-                    f"model output for {where} has {values.shape[1]} columns, but earlier batches had {out.shape[1]}"
-                )
-            out[rows] = values
-            if bar is not None:
-                bar.update(rows.stop - rows.start)
-    finally:
-        if bar is not None:
-            bar.close()
-    if out is None:
-        out = np.empty((0, 1), dtype=np.float64)
-    return out
 
 
 ModelInput = Literal["codes", "strings", "onehot", "onehot_flat"]

@@ -2,6 +2,10 @@
 
 Set SHAP_ZERO_TEST_SEED to run the randomized tests with another seed; every test
 promises to pass for any seed.
+
+The hypothesis fuzzing tests draw fresh examples on every local run (and remember
+failures in .hypothesis/); under CI (``CI`` set) they are derandomized, so that a run
+is reproducible and a red CI run names an example anyone can replay.
 """
 
 from __future__ import annotations
@@ -10,6 +14,16 @@ import os
 
 import numpy as np
 import pytest
+
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # the fuzzing tests skip without hypothesis
+    _hypothesis_settings = None
+
+if _hypothesis_settings is not None:
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+    if os.environ.get("CI"):
+        _hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture

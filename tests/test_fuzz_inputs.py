@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
-from shap_zero import DNA, PROTEIN, RNA, Alphabet
-from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError, ModelOutputError
-from shap_zero.models import check_model_output
+pytest.importorskip("hypothesis", reason="the fuzz tests need hypothesis (the test extra)")
+from hypothesis import HealthCheck, assume, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from shap_zero import DNA, PROTEIN, RNA, Alphabet  # noqa: E402
+from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError, ModelOutputError  # noqa: E402
+from shap_zero.models import check_model_output  # noqa: E402
 
 pd = pytest.importorskip("pandas")
 
@@ -150,7 +152,11 @@ def test_invalid_strings_raise_and_name_the_first_bad_symbol(alphabet: Alphabet,
         st.lists(st.lists(any_char, min_size=n, max_size=n).map("".join), min_size=1, max_size=6), label="seqs"
     )
     bad = [(i, pos, c) for i, s in enumerate(seqs) for pos, c in enumerate(s) if slow_code(alphabet, c) is None]
-    forms = [seqs, np.array(seqs), np.array(seqs, dtype=object)]
+    forms = [seqs, np.array(seqs, dtype=object)]
+    if not any(s.endswith("\x00") for s in seqs):
+        # numpy's fixed-width strings drop trailing NULs (np.array(["A\x00"])[0] == "A"), so
+        # such a sequence is already shorter before the library sees it.
+        forms.append(np.array(seqs))
     if not bad:
         for form in forms:
             np.testing.assert_array_equal(alphabet.encode(form), [[slow_code(alphabet, c) for c in s] for s in seqs])

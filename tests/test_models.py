@@ -7,7 +7,8 @@ import pytest
 
 from shap_zero import DNA
 from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
-from shap_zero.models import SequenceModel, check_model_output, query_batch, query_model
+from shap_zero.models import SequenceModel, check_model_output, query_batch
+from shap_zero.sketch.queries import run_queries
 
 CODES = np.array([[0, 1, 2, 3], [3, 2, 1, 0], [1, 1, 1, 1]], dtype=np.uint8)
 
@@ -48,7 +49,7 @@ def test_torch_outputs_are_detached():
     def model(codes):
         return torch.from_numpy(codes.astype(np.float64)) @ weights  # requires grad
 
-    np.testing.assert_array_equal(query_model(model, CODES), [[6.0], [6.0], [4.0]])
+    np.testing.assert_array_equal(run_queries(model, CODES).values, [[6.0], [6.0], [4.0]])
 
 
 def test_adaptor_output_errors_name_the_batch():
@@ -60,7 +61,7 @@ def test_adaptor_output_errors_name_the_batch():
 
     model = SequenceModel(Classifier(), DNA, model_input="onehot_flat", output_class="b")
     with pytest.raises(ModelOutputError, match=r"^model output for batch 0 \(rows 0..2\): predict_proba must return a 2-D"):
-        query_model(model, CODES)
+        run_queries(model, CODES)
 
 
 def test_model_errors_are_still_model_errors():
@@ -71,6 +72,6 @@ def test_model_errors_are_still_model_errors():
         query_batch(broken, CODES, "batch 5")
 
 
-def test_query_model_progress_must_be_a_bool():
+def test_query_progress_must_be_a_bool():
     with pytest.raises(InvalidParameterError, match="progress: expected True or False, got 'yes'"):
-        query_model(lambda codes: codes.sum(axis=1), CODES, progress="yes")
+        run_queries(lambda codes: codes.sum(axis=1), CODES, progress="yes")

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from shap_zero.exceptions import CheckpointError, FileWriteError, InvalidParameterError, ModelError, ModelOutputError
-from shap_zero.models import query_model
 from shap_zero.sketch.queries import QueryResult, run_queries
 from tests._queries_models import numbered_points, row_id, smooth_model
 
@@ -131,11 +130,6 @@ def test_non_contiguous_points_are_accepted():
     points = numbered_points(40, 6)
     view = np.asfortranarray(points)
     assert_bit_identical(run_queries(smooth_model, view, batch_size=9).values, reference(points))
-
-
-def test_query_model_still_shares_the_checks():
-    points = numbered_points(20, 3)
-    assert_bit_identical(query_model(smooth_model, points, batch_size=6), reference(points))
 
 
 # --- executors -------------------------------------------------------------------------------

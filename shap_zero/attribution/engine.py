@@ -18,6 +18,7 @@ import numpy as np
 
 from shap_zero._config import BLOCK_ROWS, MAX_MIXTURE_DEGREE, MOBIUS_CHUNK_BYTES, ROWS_PER_CHUNK
 from shap_zero._kernels import attribution as kernels
+from shap_zero._progress import progress_bar
 from shap_zero._kernels.dispatch import ThreadChoice
 from shap_zero._validation import check_bool
 from shap_zero.attribution.background import Background, resolve_background
@@ -51,20 +52,11 @@ _PAIRWISE_UNIFORM = ThreadChoice(kernels.pairwise_uniform, kernels.pairwise_unif
 def _chunks(n_rows: int, rows_per_chunk: int, progress: bool, description: str) -> Iterator[slice]:
     # At least one (possibly empty) chunk, so that callers learn the output layout.
     starts = range(0, max(n_rows, 1), max(1, rows_per_chunk))
-    if progress and n_rows > 0:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_rows, desc=description, unit="seq")
-        try:
-            for start in starts:
-                stop = min(start + rows_per_chunk, n_rows)
-                yield slice(start, stop)
-                bar.update(stop - start)
-        finally:
-            bar.close()
-    else:
+    with progress_bar(progress and n_rows > 0, total=n_rows, description=description, unit="seq") as bar:
         for start in starts:
-            yield slice(start, min(start + rows_per_chunk, n_rows))
+            stop = min(start + rows_per_chunk, n_rows)
+            yield slice(start, stop)
+            bar.update(stop - start)
 
 
 def _mixture_arguments(background: Background, max_degree: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -80,7 +80,7 @@ import numpy as np
 
 from shap_zero._files import fsync_directory, write_error
 from shap_zero._progress import progress_bar
-from shap_zero._validation import check_int
+from shap_zero._validation import check_bool, check_int
 from shap_zero._version import __version__
 from shap_zero.exceptions import CheckpointError, InvalidParameterError, ModelError, ModelOutputError
 from shap_zero.models import DEFAULT_BATCH_SIZE, check_model_output, query_batch
@@ -206,6 +206,7 @@ def run_queries(
         )
     points = _check_points(points)
     batch_size = check_int(batch_size, name="batch_size", minimum=1)
+    progress = check_bool(progress, name="progress")
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise InvalidParameterError(
             "executor: expected a concurrent.futures.Executor (an object with a submit method) "
