@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from shap_zero import Alphabet
+from shap_zero._config import MAX_Q
 from shap_zero.exceptions import InvalidParameterError
 
 __all__ = ["Baseline", "BaselineResult", "CountingModel", "RandomState", "SampledBackgroundBaseline"]
@@ -301,12 +302,12 @@ def _check_int(value: Any, name: str, minimum: int) -> int:
 
 
 def _check_alphabet(alphabet: Any) -> int:
-    """The alphabet size q from an Alphabet or an int in 2..256."""
+    """The alphabet size q from an Alphabet or an int in 2..MAX_Q (255)."""
     if isinstance(alphabet, Alphabet):
         return alphabet.q
-    if isinstance(alphabet, bool) or not isinstance(alphabet, int | np.integer) or not 2 <= alphabet <= 256:
+    if isinstance(alphabet, bool) or not isinstance(alphabet, int | np.integer) or not 2 <= alphabet <= MAX_Q:
         raise InvalidParameterError(
-            f"alphabet must be a shap_zero.Alphabet or an alphabet size q in 2..256; got {alphabet!r}"
+            f"alphabet must be a shap_zero.Alphabet or an alphabet size q in 2..{MAX_Q}; got {alphabet!r}"
         )
     return int(alphabet)
 

@@ -21,6 +21,10 @@ MOBIUS_CHUNK_BYTES = 1 << 26
 #: non-uniform background.
 MAX_MIXTURE_DEGREE = 16
 
+#: Largest alphabet size q. Codes are uint8 and the alphabet's encoder reserves 255 for
+#: "not a letter", so q <= 255 everywhere (sketches, designs, validators, the oracle).
+MAX_Q = 255
+
 #: Model queries of a sketching campaign when the user gives no budget.
 DEFAULT_BUDGET = 1_000_000
 

@@ -15,12 +15,11 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from shap_zero._config import MAX_Q
 from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 
 __all__ = ["as_array_input", "check_bool", "check_codes", "check_int", "check_random_state"]
 
-# Codes are stored as uint8, so an alphabet can have at most 256 letters.
-_MAX_Q = 256
 
 
 def _type_name(value: Any) -> str:
@@ -327,7 +326,7 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
         (its values, never its labels), a torch tensor, a masked array without
         masked entries, a memoryview or an object with ``__array__``.
     q : int
-        Alphabet size, between 2 and 256.
+        Alphabet size, between 2 and :data:`shap_zero._config.MAX_Q` (255).
     n : int or None, optional
         Required sequence length. ``None`` accepts any length.
     name : str, default "X"
@@ -351,7 +350,7 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
         (masked entries, missing values of a DataFrame). Messages count rows
         from 0 (``X[i]``) and positions from 1.
     """
-    q = check_int(q, name="q", minimum=2, maximum=_MAX_Q)
+    q = check_int(q, name="q", minimum=2, maximum=MAX_Q)
     n = check_int(n, name="n", minimum=0, allow_none=True)
 
     if type(X) is not np.ndarray:
@@ -393,7 +392,7 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
             f"expected sequences of length {n} in '{name}', got length {X.shape[1]}"
         )
 
-    if X.size and not (X.dtype == np.uint8 and q == _MAX_Q):
+    if X.size:
         # Reinterpreting signed integers as unsigned of the same width turns
         # negative codes into huge ones, so one max() catches both ends.
         unsigned = X.view(X.dtype.str.replace("i", "u")) if X.dtype.kind == "i" else X

@@ -14,15 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from shap_zero._config import MAX_Q
 from shap_zero._validation import _type_name, as_array_input, check_codes, check_int
 from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 
 __all__ = ["Alphabet", "DNA", "RNA", "PROTEIN"]
 
 # Lookup-table entry of bytes that are not symbols. Codes are 0..q-1 with
-# q <= 255, so 255 is never a valid code.
+# q <= MAX_Q = 255, so 255 is never a valid code.
 _INVALID = 255
-_MAX_SYMBOLS = 255
+_MAX_SYMBOLS = MAX_Q
 _DICT_KEYS = ("symbols", "name", "case_sensitive")
 # Element types of a list that make it integer codes rather than strings.
 _CODE_LIKE = (numbers.Integral, np.integer, list, tuple, np.ndarray)

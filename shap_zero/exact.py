@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from shap_zero._config import MAX_DENSE_SIZE
+from shap_zero._config import MAX_DENSE_SIZE, MAX_Q
 from shap_zero._validation import check_int
 from shap_zero.exceptions import InvalidParameterError, ModelOutputError
 from shap_zero.models import query_batch
@@ -76,7 +76,7 @@ e.g. :math:`(q+1)^n` for the uniform background; this limit admits ``q=4, n=10``
 MODEL_BATCH_SIZE: int = 2**16
 """Number of sequences passed to the model per call."""
 
-MAX_ALPHABET: int = 256
+MAX_ALPHABET: int = MAX_Q  # the library's one limit (shap_zero._config)
 """Largest alphabet size: sequences are stored as ``uint8``."""
 
 INDEX_NAMES: tuple[str, ...] = ("SII", "STII", "FSII", "k-SII", "Moebius")
@@ -98,7 +98,7 @@ def _check_int(value: object, name: str, low: int, high: int | None = None) -> i
 
 
 def _check_q(q: object) -> int:
-    """Validate the alphabet size ``q`` (2..256, because sequences are ``uint8``)."""
+    """Validate the alphabet size ``q`` (2..MAX_Q = 255: codes are ``uint8`` and 255 means "not a letter")."""
     return _check_int(q, "q", 2, MAX_ALPHABET)
 
 
@@ -295,7 +295,7 @@ def all_sequences(n: int, q: int) -> np.ndarray:
     n : int
         Sequence length, ``n >= 1``.
     q : int
-        Alphabet size, ``2 <= q <= 256``.
+        Alphabet size, ``2 <= q <= 255``.
 
     Returns
     -------
@@ -332,7 +332,7 @@ def uniform_background(n: int, q: int) -> tuple[np.ndarray, np.ndarray]:
     n : int
         Sequence length, ``n >= 1``.
     q : int
-        Alphabet size, ``2 <= q <= 256``.
+        Alphabet size, ``2 <= q <= 255``.
 
     Returns
     -------
@@ -393,7 +393,7 @@ def reference_background(reference: object, q: int) -> tuple[np.ndarray, np.ndar
     reference : array_like of shape (n,), integer
         The reference sequence, codes in ``0..q-1``.
     q : int
-        Alphabet size, ``2 <= q <= 256``.
+        Alphabet size, ``2 <= q <= 255``.
 
     Returns
     -------
@@ -420,7 +420,7 @@ def sequence_set_background(sequences: object, q: int) -> tuple[np.ndarray, np.n
     sequences : array_like of shape (B, n), integer
         Background sequences, codes in ``0..q-1``.
     q : int
-        Alphabet size, ``2 <= q <= 256``.
+        Alphabet size, ``2 <= q <= 255``.
 
     Returns
     -------
@@ -598,7 +598,7 @@ def value_function(
     probs : array_like of shape (B, n, q)
         Background symbol probabilities per component and position, rows summing to 1.
     q : int
-        Alphabet size, ``2 <= q <= 256``.
+        Alphabet size, ``2 <= q <= 255``.
 
     Returns
     -------

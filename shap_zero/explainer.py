@@ -18,8 +18,9 @@ from typing import Any, Literal
 import numpy as np
 import shap
 
-from shap_zero._validation import check_bool, check_int
+from shap_zero._config import MAX_Q
 from shap_zero._progress import progress_bar
+from shap_zero._validation import check_bool, check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import (
     Interactions,
@@ -254,7 +255,7 @@ class ZeroExplainer(shap.Explainer):
             if isinstance(alphabet, Alphabet):
                 self.alphabet, self.q = alphabet, alphabet.q
             else:
-                self.alphabet, self.q = None, check_int(alphabet, name="alphabet", minimum=2, maximum=255)
+                self.alphabet, self.q = None, check_int(alphabet, name="alphabet", minimum=2, maximum=MAX_Q)
             self.model = model_or_sketch
             plain = model_input == "codes" and model_method is None and output_class is None and callable(model_or_sketch)
             self._code_model = (

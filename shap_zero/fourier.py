@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from shap_zero._config import BLOCK_ROWS
+from shap_zero._config import BLOCK_ROWS, MAX_Q
 from shap_zero._files import atomic_write
 from shap_zero._kernels.design import pack_rows
 from shap_zero._kernels.dispatch import ThreadChoice
@@ -32,8 +32,6 @@ __all__ = ["FourierSketch", "SpectrumArrays", "FORMAT_NAME", "FORMAT_VERSION"]
 FORMAT_NAME = "shap_zero.FourierSketch"
 #: Version of the file format written by :meth:`FourierSketch.save`; version 1 is still read.
 FORMAT_VERSION = 2
-#: The alphabet size is stored in uint8 frequency entries.
-MAX_Q = 255
 #: Largest coefficient magnitude a sketch holds, so that evaluating up to 10^7 terms
 #: (each counted twice for a conjugate pair) cannot overflow float64.
 MAX_COEFFICIENT = 1e300

@@ -213,7 +213,7 @@ def test_report_text_flag_and_dict():
             r"n_sequences: expected the number of rows of sequences \(3\), got 4",
         ),
         ({"rng": 0}, "rng: expected a numpy.random.Generator, got int"),
-        ({"q": 1}, "q: expected an integer between 2 and 256, got 1"),
+        ({"q": 1}, "q: expected an integer between 2 and 255, got 1"),
     ],
 )
 def test_bad_plan_arguments_are_named(rng, kwargs, match):

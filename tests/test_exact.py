@@ -500,12 +500,12 @@ def zero_model(Z: np.ndarray) -> np.ndarray:
     [
         (lambda: all_sequences(12, 4), r"q\*\*n = 16777216 rows; at most MAX_DENSE_SIZE"),
         (lambda: all_sequences(0, 2), r"n: expected an integer >= 1, got 0"),
-        (lambda: all_sequences(3, 1), r"q: expected an integer between 2 and 256, got 1"),
-        (lambda: all_sequences(3, 300), r"q: expected an integer between 2 and 256, got 300"),
+        (lambda: all_sequences(3, 1), r"q: expected an integer between 2 and 255, got 1"),
+        (lambda: all_sequences(3, 300), r"q: expected an integer between 2 and 255, got 300"),
         (lambda: all_sequences(3.0, 2), r"n: expected an integer, got 3\.0 of type float"),
         (lambda: all_sequences(3, True), r"q: expected an integer, got True of type bool"),
         (lambda: uniform_background(0, 2), r"n: expected an integer >= 1"),
-        (lambda: uniform_background(3, 1), r"q: expected an integer between 2 and 256"),
+        (lambda: uniform_background(3, 1), r"q: expected an integer between 2 and 255"),
         (
             lambda: reference_background([0, 3], 3),
             r"reference must hold symbol codes in 0\.\.2 \(q=3\), got values in 0\.\.3",
@@ -523,7 +523,7 @@ def zero_model(Z: np.ndarray) -> np.ndarray:
         (lambda: product_background([0.5, 0.5]), r"frequencies must have shape \(n, q\)"),
         (
             lambda: product_background([[1.0]]),
-            r"frequencies must have q in 2\.\.256 columns, got shape \(1, 1\)",
+            r"frequencies must have q in 2\.\.255 columns, got shape \(1, 1\)",
         ),
         (
             lambda: product_background([[0.5, 0.6]]),
@@ -604,7 +604,7 @@ W2, P2 = uniform_background(2, 2)
         ),
         (
             lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 1, "SII", 1),
-            r"q: expected an integer between 2 and 256, got 1",
+            r"q: expected an integer between 2 and 255, got 1",
         ),
     ],
 )

@@ -63,9 +63,16 @@ def test_check_codes_copies_non_contiguous() -> None:
     np.testing.assert_array_equal(out, view)
 
 
-def test_check_codes_q_256_accepts_all_bytes() -> None:
-    X = np.arange(256, dtype=np.uint8).reshape(2, 128)
-    assert check_codes(X, q=256) is X
+def test_check_codes_at_the_largest_alphabet_rejects_only_the_invalid_byte() -> None:
+    # q = 255 is the limit: every code 0..254 passes, 255 is the encoder's "not a letter".
+    X = np.arange(255, dtype=np.uint8).reshape(5, 51)
+    assert check_codes(X, q=255) is X
+    bad = X.copy()
+    bad[3, 7] = 255
+    with pytest.raises(InvalidSequenceError, match="255"):
+        check_codes(bad, q=255)
+    with pytest.raises(InvalidParameterError, match="between 2 and 255, got 256"):
+        check_codes(X, q=256)
 
 
 @pytest.mark.parametrize(
@@ -141,8 +148,8 @@ def test_check_codes_empty() -> None:
 @pytest.mark.parametrize(
     ("q", "message"),
     [
-        (1, "q: expected an integer between 2 and 256, got 1"),
-        (257, "q: expected an integer between 2 and 256, got 257"),
+        (1, "q: expected an integer between 2 and 255, got 1"),
+        (256, "q: expected an integer between 2 and 255, got 256"),
         (4.0, "q: expected an integer, got 4.0 of type float"),
     ],
 )

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from shap_zero._config import MAX_Q
 from shap_zero._validation import check_codes, check_int
 from shap_zero.attribution import Background, resolve_background, shapley_values
 from shap_zero.exceptions import InvalidParameterError
@@ -232,7 +233,7 @@ def draw_check_plan(
         model; see :class:`CheckPlan` for their order.
     """
     n, n_sequences, n_permutations = _check_sizes(n, n_sequences, n_permutations)
-    q = check_int(q, name="q", minimum=2, maximum=256)
+    q = check_int(q, name="q", minimum=2, maximum=MAX_Q)
     if not isinstance(rng, np.random.Generator):
         raise InvalidParameterError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
     background = _check_background(background, n, q)

@@ -42,14 +42,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from shap_zero._config import DEFAULT_BUDGET
+from shap_zero._config import DEFAULT_BUDGET, MAX_Q
 from shap_zero._validation import check_bool, check_int, check_random_state
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import resolve_background
 from shap_zero.engines.accuracy import ShapAccuracy, check_cost, draw_check_plan, estimate_shap_accuracy
 from shap_zero.engines.dense import DENSE_BYTES_PER_SEQUENCE, dense_transform, enumerate_sequences
 from shap_zero.exceptions import BudgetMemoryError, InsufficientBudgetError, InvalidParameterError
-from shap_zero.fourier import MAX_Q, FourierSketch
+from shap_zero.fourier import FourierSketch
 from shap_zero.models import DEFAULT_BATCH_SIZE
 from shap_zero.sketch.design import unique_rows
 from shap_zero.sketch.queries import run_queries

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from shap_zero._config import MAX_Q
 from shap_zero._kernels.design import (
     design_points,
     design_points_serial,
@@ -325,7 +326,7 @@ def draw_design(
     SubsamplingDesign
     """
     n = check_int(n, name="n", minimum=1)
-    q = check_int(q, name="q", minimum=2, maximum=255)
+    q = check_int(q, name="q", minimum=2, maximum=MAX_Q)
     b = check_int(b, name="b", minimum=1, maximum=n)
     n_groups = check_int(n_groups, name="n_groups", minimum=1)
     n_repeats = check_int(n_repeats, name="n_repeats", minimum=1)
