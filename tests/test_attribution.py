@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 
 from shap_zero import exact
+from shap_zero.alphabet import DNA
 from shap_zero.attribution import (
     INDEX_NAMES,
     Background,
+    engine,
     expected_value,
     interaction_values,
     mobius_coefficients,
     shap_interaction_values,
     shapley_values,
 )
-from shap_zero.attribution import engine
-from shap_zero.alphabet import DNA
 from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 from shap_zero.fourier import FourierSketch
 from shap_zero.synthetic import random_sparse_sketch

@@ -281,7 +281,7 @@ def _elements(dtype: Any) -> st.SearchStrategy[Any] | None:
     if dtype.kind == "f":
         # NaN and infinities at random places.
         return st.floats(width=min(64, 8 * dtype.itemsize), allow_nan=True, allow_infinity=True)
-    if dtype == object:
+    if dtype.kind == "O":
         return st.one_of(st.floats(), st.integers(), st.none(), st.text(max_size=2))
     return None
 

@@ -8,7 +8,6 @@ rows. Tolerances of the estimators were measured over 8 seeds (stated where used
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose

@@ -8,7 +8,6 @@ subset ("pos3", "pos3 x pos7").
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 

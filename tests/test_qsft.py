@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import shap_zero as sz
+from shap_zero import QSFT
 from shap_zero._kernels.peeling import (
     CANDIDATE,
     MULTITON,
@@ -34,12 +35,11 @@ from shap_zero.exceptions import (
     ModelError,
     ModelOutputError,
 )
-from shap_zero import QSFT
 from shap_zero.sketch import decode
 from shap_zero.sketch.decoder import (
     MAX_COMPLETION_COLUMNS,
-    _SeparableGram,
     _conjugate_bins,
+    _SeparableGram,
     aliased_transforms,
     count_low_degree,
     low_degree_frequencies,

@@ -17,7 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shap_zero.exceptions import CheckpointError, FileWriteError, InvalidParameterError, ModelError, ModelOutputError
+from shap_zero.exceptions import (
+    CheckpointError,
+    FileWriteError,
+    InvalidParameterError,
+    ModelError,
+    ModelOutputError,
+)
 from shap_zero.sketch.queries import QueryResult, run_queries
 from tests._queries_models import numbered_points, row_id, smooth_model
 

@@ -14,7 +14,6 @@ positions (docs/math.md, Value functions):
 from __future__ import annotations
 
 import functools
-
 from typing import Any, Literal
 
 import numpy as np

@@ -18,8 +18,8 @@ import numpy as np
 
 from shap_zero._config import BLOCK_ROWS, MAX_MIXTURE_DEGREE, MOBIUS_CHUNK_BYTES, ROWS_PER_CHUNK
 from shap_zero._kernels import attribution as kernels
-from shap_zero._progress import progress_bar
 from shap_zero._kernels.dispatch import ThreadChoice
+from shap_zero._progress import progress_bar
 from shap_zero._validation import check_bool
 from shap_zero.attribution.background import Background, resolve_background
 from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map

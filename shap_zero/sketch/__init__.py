@@ -5,12 +5,12 @@
 - :mod:`shap_zero.sketch.decoder`: aliased transforms, peeling, refit, noise floor.
 """
 
+from shap_zero.sketch.decoder import DecodeResult, aliased_transforms, decode, nested_samples
 from shap_zero.sketch.design import (
     SubsamplingDesign,
     choose_design,
     draw_design,
 )
-from shap_zero.sketch.decoder import DecodeResult, aliased_transforms, decode, nested_samples
 from shap_zero.sketch.queries import QueryResult, run_queries
 
 __all__ = [
