@@ -70,9 +70,11 @@ def test_child_histograms_put_the_extra_position_last(problem, rng):
     parent_pos = np.array([0, 4, 1, 2], dtype=np.int64)
     child_ptr = np.array([0, 2, 5], dtype=np.int64)
     child_pos = np.array([1, 5, 0, 3, 5], dtype=np.int64)
-    for kernel in (kernels.child_histograms, kernels.child_histograms_serial):
-        out = np.empty((5, q**3))
-        kernel(rows.codes_t, weights, parent_ptr, parent_pos, child_ptr, child_pos, q, out)
+    # Any number of parts, more parts than parents included.
+    for kernel, parts in ((kernels.child_histograms, 1), (kernels.child_histograms, 2),
+                          (kernels.child_histograms, 5), (kernels.child_histograms_serial, 1)):  # fmt: skip
+        out = np.full((5, q**3), np.nan)
+        kernel(rows.codes_t, weights, parent_ptr, parent_pos, child_ptr, child_pos, q, parts, out)
         c = 0
         for parent, extra in zip(parents, children):
             for j in extra:

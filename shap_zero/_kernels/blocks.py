@@ -24,14 +24,18 @@ ROW_CHUNK = 2048
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _chunk_index(codes_t, positions_start, positions_stop, block_pos, q, start, count, index):
-    """``index[j] = index_b(x_{start + j})`` for ``j < count``."""
-    position = block_pos[positions_start]
+    """``index[j] = index_b(x_{start + j})`` for ``j < count``.
+
+    The loops read 1-D slices of ``codes_t``: indexing the 2-D array element by element
+    made the histogram kernels 2.5x slower (measured, 4M rows, 351 blocks).
+    """
+    letters = codes_t[block_pos[positions_start], start : start + count]
     for j in range(count):
-        index[j] = codes_t[position, start + j]
+        index[j] = letters[j]
     for e in range(positions_start + 1, positions_stop):
-        position = block_pos[e]
+        letters = codes_t[block_pos[e], start : start + count]
         for j in range(count):
-            index[j] = index[j] * q + codes_t[position, start + j]
+            index[j] = index[j] * q + letters[j]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -67,11 +71,12 @@ def add_block_tables(
         start = chunk * ROW_CHUNK
         count = min(ROW_CHUNK, n_rows - start)
         index = np.empty(count, dtype=np.int64)
+        total = out[start : start + count]
         for b in range(n_blocks):
             _chunk_index(codes_t, block_ptr[b], block_ptr[b + 1], block_pos, q, start, count, index)
-            offset = table_ptr[b]
+            table = tables[table_ptr[b] : table_ptr[b + 1]]
             for j in range(count):
-                out[start + j] += tables[offset + index[j]]
+                total[j] += table[index[j]]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -117,11 +122,12 @@ def block_histograms(
         for chunk in range(part * per_part, min(n_chunks, (part + 1) * per_part)):
             start = chunk * ROW_CHUNK
             count = min(ROW_CHUNK, n_rows - start)
+            chunk_weights = weights[start : start + count]
             for b in range(n_blocks):
                 _chunk_index(codes_t, block_ptr[b], block_ptr[b + 1], block_pos, q, start, count, index)
-                offset = table_ptr[b]
+                cells = accumulator[table_ptr[b] : table_ptr[b + 1]]
                 for j in range(count):
-                    accumulator[offset + index[j]] += weights[start + j]
+                    cells[index[j]] += chunk_weights[j]
     for a in range(out.shape[0]):
         total = 0.0
         for part in range(n_parts):
@@ -133,6 +139,25 @@ add_block_tables_serial = serial_twin(add_block_tables)
 block_histograms_serial = serial_twin(block_histograms)
 
 
+@numba.njit(cache=True, nogil=True)
+def _parent_histograms(codes_t, weights, parent_ptr, parent_pos, child_ptr, child_pos, q, p, out):
+    """The histograms of :func:`child_histograms` for the children of parent ``p`` (serial)."""
+    n_rows = codes_t.shape[1]
+    for c in range(child_ptr[p], child_ptr[p + 1]):
+        for a in range(out.shape[1]):
+            out[c, a] = 0.0
+    index = np.empty(ROW_CHUNK, dtype=np.int64)
+    for start in range(0, n_rows, ROW_CHUNK):
+        count = min(ROW_CHUNK, n_rows - start)
+        _chunk_index(codes_t, parent_ptr[p], parent_ptr[p + 1], parent_pos, q, start, count, index)
+        chunk_weights = weights[start : start + count]
+        for c in range(child_ptr[p], child_ptr[p + 1]):
+            letters = codes_t[child_pos[c], start : start + count]
+            cells = out[c]
+            for j in range(count):
+                cells[index[j] * q + letters[j]] += chunk_weights[j]
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def child_histograms(
     codes_t: np.ndarray,
@@ -142,6 +167,7 @@ def child_histograms(
     child_ptr: np.ndarray,
     child_pos: np.ndarray,
     q: int,
+    n_parts: int,
     out: np.ndarray,
 ) -> None:
     """Histograms of ``weights`` over every block "parent plus one position".
@@ -164,23 +190,21 @@ def child_histograms(
     child_ptr : ndarray of shape (P + 1,), int64
     child_pos : ndarray of shape (C,), int64
     q : int
+    n_parts : int
+        Parents are dealt to this many parts, which run in parallel (the number of
+        threads; 1 for a serial call).
     out : ndarray of shape (C, q ** (degree + 1)), float64
         Overwritten.
     """
-    n_rows = codes_t.shape[1]
     n_parents = parent_ptr.shape[0] - 1
-    for p in numba.prange(n_parents):
-        for c in range(child_ptr[p], child_ptr[p + 1]):
-            for a in range(out.shape[1]):
-                out[c, a] = 0.0
-        index = np.empty(ROW_CHUNK, dtype=np.int64)
-        for start in range(0, n_rows, ROW_CHUNK):
-            count = min(ROW_CHUNK, n_rows - start)
-            _chunk_index(codes_t, parent_ptr[p], parent_ptr[p + 1], parent_pos, q, start, count, index)
-            for c in range(child_ptr[p], child_ptr[p + 1]):
-                position = child_pos[c]
-                for j in range(count):
-                    out[c, index[j] * q + codes_t[position, start + j]] += weights[start + j]
+    # Each thread takes every n_parts-th parent. Parents have unequal numbers of children
+    # (a candidate is scored from its first parent only, so early parents have more), and
+    # numba splits a prange into contiguous runs: over parents directly, one thread did
+    # 87% of a search's work (measured 1.15x on 2 threads).
+    n_parts = max(1, min(n_parts, n_parents))
+    for part in numba.prange(n_parts):
+        for p in range(part, n_parents, n_parts):
+            _parent_histograms(codes_t, weights, parent_ptr, parent_pos, child_ptr, child_pos, q, p, out)
 
 
 child_histograms_serial = serial_twin(child_histograms)
