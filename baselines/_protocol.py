@@ -17,7 +17,7 @@ Every baseline computes interventional Shapley values,
   function whose error shrinks as ``background_size`` grows.
 - an integer array of shape (B, n): the uniform distribution over these B sequences
   (with multiplicity). Every baseline uses the same value function for such a set, so
-  ``background=shap_zero.exact.all_sequences(n, q)`` gives all of them the exact
+  ``background=shap_zero.oracle.all_sequences(n, q)`` gives all of them the exact
   uniform value function (at q^n times the cost per coalition).
 """
 

@@ -7,25 +7,25 @@ from typing import Any
 import numpy as np
 
 from baselines._protocol import Baseline, CountingModel, RandomState, check_background_option, check_codes
-from shap_zero.exact import (
+from shap_zero.exceptions import InvalidParameterError
+from shap_zero.oracle import (
     MAX_ORACLE_N,
     sequence_set_background,
     shapley_values_from_game,
     uniform_background,
     value_function,
 )
-from shap_zero.exceptions import InvalidParameterError
 
 __all__ = ["ExactSHAP", "enumerated_background"]
 
 
 class ExactSHAP(Baseline):
-    """Exact Shapley values by brute force (:mod:`shap_zero.exact`'s oracle).
+    """Exact Shapley values by brute force (:mod:`shap_zero.oracle`).
 
     For each sequence the value function ``v_x(S)`` is tabulated on all 2^n subsets
     by enumerating every completion the background can produce
-    (:func:`shap_zero.exact.value_function`, the table behind
-    :func:`shap_zero.exact.brute_force_shapley`), and the Shapley values follow from
+    (:func:`shap_zero.oracle.value_function`, the table behind
+    :func:`shap_zero.oracle.brute_force_shapley`), and the Shapley values follow from
     their definition. The base value is ``v_x(empty)``, read from the same table.
 
     Value function: interventional, exactly. ``"uniform"`` enumerates the uniform
@@ -35,7 +35,7 @@ class ExactSHAP(Baseline):
 
     Cost per sequence: ``(q + 1)**n`` model rows for the uniform background,
     ``B * 2**n`` for a set of B sequences. Only for n <=
-    :data:`shap_zero.exact.MAX_ORACLE_N`.
+    :data:`shap_zero.oracle.MAX_ORACLE_N`.
 
     Parameters
     ----------
@@ -72,7 +72,7 @@ class ExactSHAP(Baseline):
 
 
 def enumerated_background(background: Any, n: int, q: int) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """The background of an enumerating baseline as :func:`shap_zero.exact.value_function` takes it.
+    """The background of an enumerating baseline as :func:`shap_zero.oracle.value_function` takes it.
 
     Parameters
     ----------

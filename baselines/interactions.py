@@ -46,14 +46,15 @@ from baselines._protocol import (
 )
 from baselines.exact import enumerated_background
 from shap_zero import Alphabet
-from shap_zero.exact import (
+from shap_zero.exceptions import InvalidParameterError
+from shap_zero.indices import document_indices
+from shap_zero.oracle import (
     MAX_DENSE_SIZE,
     MAX_ORACLE_N,
     interaction_index_from_game,
     shapley_values_from_game,
     value_function,
 )
-from shap_zero.exceptions import InvalidParameterError
 
 __all__ = [
     "INDEX_NAMES",
@@ -127,6 +128,7 @@ def align(values_source: Any, subsets: Sequence[Sequence[int]]) -> np.ndarray:
     return out
 
 
+@document_indices
 @dataclass(frozen=True, eq=False)
 class InteractionResult:
     """Interaction indices of N sequences on the dense subset layout, with their cost.
@@ -134,7 +136,7 @@ class InteractionResult:
     Attributes
     ----------
     index : str
-        One of :data:`INDEX_NAMES`: "Moebius", "SII", "STII", "FSII", "k-SII" or "SV".
+        One of {index options}.
     order : int
         Largest subset size (1 for "SV").
     subsets : tuple of tuple of int
@@ -301,6 +303,7 @@ class InteractionBaseline(abc.ABC):
     #: Indices this baseline computes.
     supported_indices: tuple[str, ...] = INDEX_NAMES
 
+    @document_indices
     def explain_interactions(
         self,
         model: Callable[[np.ndarray], Any],
@@ -324,7 +327,7 @@ class InteractionBaseline(abc.ABC):
             Sequence length n.
         alphabet : Alphabet or int
             The alphabet, or just its size q.
-        index : {"k-SII", "SII", "STII", "FSII", "Moebius", "SV"}, default "k-SII"
+        index : {index options}, default "k-SII"
             The interaction index (see :func:`shap_zero.interaction_values`).
         order : int or None, default None
             Largest interaction size, ``1..n``; None means 2 (at most n), and 1 for "SV",
@@ -487,21 +490,21 @@ class ExactInteractions(InteractionBaseline):
     ``method="brute"``
         For each sequence, the value function ``v_x(S)`` is tabulated on all 2^n
         subsets by enumerating every completion the background can produce
-        (:func:`shap_zero.exact.value_function`), and the index follows from its
+        (:func:`shap_zero.oracle.value_function`), and the index follows from its
         definition on that table: with ``oracle="definitions"``
-        :func:`shap_zero.exact.interaction_index_from_game` (discrete derivatives,
+        :func:`shap_zero.oracle.interaction_index_from_game` (discrete derivatives,
         weighted sums, FSII's constrained least squares; exact up to round-off, and
         independent of shap_zero's Möbius closed forms), or with ``oracle="shapiq"``
         shapiq's ``ExactComputer`` (FSII through a 1e8 penalty, about 1e-6 off).
         Cost per sequence: ``(q + 1)**n`` model rows for the uniform background,
         ``B * 2**n`` for a set of B sequences; only for n <=
-        :data:`shap_zero.exact.MAX_ORACLE_N`.
+        :data:`shap_zero.oracle.MAX_ORACLE_N`.
 
     ``method="transform"``
         The model is queried once on all q^n sequences
         (:func:`shap_zero.exact_sketch`, the dense Fourier transform) and the index of
         every sequence follows in closed form (:func:`shap_zero.interaction_values`).
-        Uniform background only; q^n at most :data:`shap_zero.exact.MAX_DENSE_SIZE`.
+        Uniform background only; q^n at most :data:`shap_zero.oracle.MAX_DENSE_SIZE`.
         The q^n queries are paid once per call, however many sequences are explained:
         ``params["fit_queries"]`` and ``params["amortized"] = True`` say so.
 

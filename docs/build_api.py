@@ -25,7 +25,7 @@ COMMAND = "python docs/build_api.py"
 SECTIONS = ("Alphabets", "Sketches", "Learning sketches", "Explaining", "Attribution functions",
             "Plots", "Other", "Exceptions")
 MODULE_SECTIONS = {  # defining module (or package) -> section
-    "shap_zero.alphabet": "Alphabets", "shap_zero.fourier": "Sketches", "shap_zero.exact": "Sketches",
+    "shap_zero.alphabet": "Alphabets", "shap_zero.fourier": "Sketches",
     "shap_zero.synthetic": "Sketches", "shap_zero.sketch": "Learning sketches",
     "shap_zero.engines": "Learning sketches",
     "shap_zero.explainer": "Explaining", "shap_zero.models": "Explaining",

@@ -36,6 +36,7 @@ from shap_zero.attribution.indices import IndexName
 from shap_zero.engines import ENGINES, EngineName, SketchEngine, SketchReport, make_engine
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import FourierSketch
+from shap_zero.indices import document_indices
 from shap_zero.models import ModelInput, SequenceModel
 
 __all__ = ["ZeroExplainer", "InteractionExplanation", "GlobalExplanation", "SketchMethod"]
@@ -543,6 +544,7 @@ class ZeroExplainer(shap.Explainer):
         """
         return self._per_output(shap_interaction_values, X, progress)
 
+    @document_indices
     def interactions(
         self,
         X: Any,
@@ -558,9 +560,8 @@ class ZeroExplainer(shap.Explainer):
         Parameters
         ----------
         X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
-        index : {"SII", "STII", "FSII", "k-SII", "Moebius", "SV"}, default "SII"
-            Shapley interaction index, Shapley-Taylor, Faith-Shap, k-Shapley, Möbius
-            coefficients or Shapley values (docs/math.md, Interaction indices).
+        index : {index options}, default "SII"
+            The interaction index ({index titles}; docs/math.md, Interaction indices).
         order : int or None, default 2
             Largest subset size; None: the sketch's max degree.
         output : int, optional
@@ -591,6 +592,7 @@ class ZeroExplainer(shap.Explainer):
             compute_time=time.perf_counter() - started,
         )
 
+    @document_indices
     def global_explanation(
         self,
         X: Any,
@@ -610,7 +612,7 @@ class ZeroExplainer(shap.Explainer):
         X : str, list of str, or array-like of shape (N, n) of integer codes
         output : int, optional
             Which output of a multi-output model.
-        index : {"SII", "STII", "FSII", "k-SII", "Moebius"}, default "SII"
+        index : {interaction index options}, default "SII"
             The pairwise interaction index ranked in ``top_interactions``.
         n_top : int, default 20
             Number of interactions listed.
@@ -762,8 +764,9 @@ class InteractionExplanation:
     compute_time: float
 
     @property
+    @document_indices
     def index(self) -> str:
-        """The index name ("SII", "STII", "FSII", "k-SII", "Moebius" or "SV")."""
+        """The index name, one of {index options}."""
         return self.result.index
 
     @property

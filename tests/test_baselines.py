@@ -13,8 +13,8 @@ from numpy.testing import assert_allclose
 
 import shap_zero as sz
 from baselines import Baseline, BaselineResult, CountingModel, ExactSHAP, KernelSHAP, PermutationSHAP
-from shap_zero.exact import MAX_ORACLE_N, all_sequences
 from shap_zero.exceptions import InvalidParameterError
+from shap_zero.oracle import MAX_ORACLE_N, all_sequences
 from tests._counting import RowCounter
 
 Q = 4

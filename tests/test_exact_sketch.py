@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import shap_zero as sz
-from shap_zero import exact
+from shap_zero import oracle
 from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 
 
@@ -29,16 +29,16 @@ def test_any_model_is_reproduced_at_every_sequence(rng):
 
     sketch = sz.exact_sketch(lookup_model, seq_length=n, alphabet=sz.DNA, batch_size=100)
     assert sketch.alphabet == sz.DNA
-    np.testing.assert_allclose(sketch.predict(exact.all_sequences(n, q)), table, atol=1e-10)
+    np.testing.assert_allclose(sketch.predict(oracle.all_sequences(n, q)), table, atol=1e-10)
     # End to end: SHAP values of the exact sketch are the model's exact SHAP values.
     X = rng.integers(0, q, size=(3, n))
     for background, (w, p) in [
-        ("uniform", exact.uniform_background(n, q)),
-        (X[0], exact.reference_background(X[0], q)),
+        ("uniform", oracle.uniform_background(n, q)),
+        (X[0], oracle.reference_background(X[0], q)),
     ]:
         np.testing.assert_allclose(
             sz.shapley_values(sketch, X, background=background),
-            exact.brute_force_shapley(lookup_model, X, w, p, q),
+            oracle.brute_force_shapley(lookup_model, X, w, p, q),
             atol=1e-9,
         )
 
@@ -52,7 +52,7 @@ def test_multi_output_models_need_an_output():
         sz.exact_sketch(two_outputs, seq_length=3, alphabet=4)
     first = sz.exact_sketch(two_outputs, seq_length=3, alphabet=4, output=0)
     second = sz.exact_sketch(two_outputs, seq_length=3, alphabet=4, output=1)
-    X = exact.all_sequences(3, 4)
+    X = oracle.all_sequences(3, 4)
     np.testing.assert_allclose(first.predict(X), -second.predict(X), atol=1e-12)
 
 
@@ -86,14 +86,14 @@ def test_a_large_offset_does_not_hide_small_effects(rng):
     # 1e-8 on an offset of 1e4 are far above an FFT's round-off (about 1e-14 here).
     q, n = 4, 6
     effects = sz.random_sparse_sketch(n, q, 12, max_degree=2, random_state=rng, mean=0.0)
-    table = effects.predict(exact.all_sequences(n, q))
+    table = effects.predict(oracle.all_sequences(n, q))
     table *= 1e-8 / np.abs(table).max()
 
     def model(codes):
         return 1e4 + table[codes.astype(np.int64) @ (q ** np.arange(n - 1, -1, -1))]
 
     sketch = sz.exact_sketch(model, seq_length=n, alphabet=q)
-    X = exact.all_sequences(n, q)
+    X = oracle.all_sequences(n, q)
     np.testing.assert_allclose(sketch.predict(X) - 1e4, table, rtol=0, atol=1e-11)
     assert 1 < sketch.n_terms <= effects.n_terms
     # Round-off alone is still cut: a model that is a constant gives one term.

@@ -2,7 +2,7 @@
 
 Oracles: shap's own ExactExplainer with an Independent masker over all q^n sequences
 (exactly the uniform value function), brute-force enumeration of coalitions
-(``shap_zero.exact``), closed forms of linear models, and slow loops for aggregates.
+(``shap_zero.oracle``), closed forms of linear models, and slow loops for aggregates.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from numpy.testing import assert_allclose
 
 import shap_zero as sz
 from shap_zero import explainer as explainer_module
-from shap_zero.exact import (
+from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError, ModelOutputError
+from shap_zero.oracle import (
     all_sequences,
     brute_force_shapley,
     reference_background,
     sequence_set_background,
     uniform_background,
 )
-from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError, ModelOutputError
 
 
 def _nonlinear_model(n: int, q: int, seed: int):

@@ -1,7 +1,7 @@
 """FastSHAP (baselines/fastshap.py): the Shapley kernel, the objective, training and cost.
 
 Oracles: the Shapley kernel formula and a chi-square test for the sampler; the
-Shapley values from their definition (shap_zero.exact) for the optimum of the
+Shapley values from their definition (shap_zero.oracle) for the optimum of the
 objective; shap_zero's closed-form Shapley values of random sparse sketches (and, for
 additive models, the per-position centered effects computed from the model) for
 training; an independent row counter for the cost; ExactSHAP for the background set.
@@ -31,8 +31,8 @@ from baselines.fastshap import (
     shapley_kernel_size_probabilities,
     shapley_kernel_subset_probabilities,
 )
-from shap_zero.exact import all_sequences, shapley_values_from_game, uniform_background, value_function
 from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
+from shap_zero.oracle import all_sequences, shapley_values_from_game, uniform_background, value_function
 from tests._counting import RowCounter
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,8 +22,8 @@ from baselines import (
     from_shap_zero,
 )
 from baselines.interactions import INDEX_NAMES, interaction_subsets
-from shap_zero.exact import MAX_ORACLE_N, all_sequences
 from shap_zero.exceptions import InvalidParameterError
+from shap_zero.oracle import MAX_ORACLE_N, all_sequences
 from tests._counting import RowCounter
 
 pytest.importorskip("shapiq", reason="shapiq (test extra) provides the estimators and the index oracle")
@@ -184,7 +184,7 @@ def test_the_protocol_validates_its_arguments():
     assert isinstance(baseline, InteractionBaseline)
     model = lambda codes: codes.sum(axis=1)  # noqa: E731
     X = np.zeros((2, 4), dtype=np.uint8)
-    with pytest.raises(InvalidParameterError, match=r"index must be one of \['Moebius'.*got 'Banzhaf'"):
+    with pytest.raises(InvalidParameterError, match=r"index must be one of \['SII'.*got 'Banzhaf'"):
         _explain(baseline, model, X, 4, 3, "Banzhaf", 2)
     with pytest.raises(InvalidParameterError, match=r"order must be an integer in 1..4 .*order=5"):
         _explain(baseline, model, X, 4, 3, "SII", 5)

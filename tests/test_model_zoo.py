@@ -22,7 +22,7 @@ import pytest
 import shap_zero as sz
 from benchmarks import genomic_models as gm
 from benchmarks import model_zoo as mz
-from shap_zero.exact import brute_force_shapley
+from shap_zero.oracle import brute_force_shapley
 
 MODELS = [
     "synthetic_sparse", "synthetic_dense", "vienna_mfe", "rule_set3", "xgboost_doench2016", "jaspar_pwm",

@@ -26,6 +26,7 @@ from shap_zero.attribution.indices import IndexName, Subset, check_index, index_
 from shap_zero.attribution.result import Interactions
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import FourierSketch, SpectrumArrays
+from shap_zero.indices import document_indices
 
 __all__ = [
     "expected_value",
@@ -310,6 +311,7 @@ def mobius_coefficients(
     )
 
 
+@document_indices
 def interaction_values(
     sketch: FourierSketch,
     X: Any,
@@ -326,9 +328,8 @@ def interaction_values(
     ----------
     sketch : FourierSketch
     X : str, sequence of str, or array-like of shape (N, n) or (n,) of integer codes
-    index : {"SII", "STII", "FSII", "k-SII", "Moebius", "SV"}, default "SII"
-        Shapley interaction index (Grabisch), Shapley-Taylor, Faith-Shap,
-        k-Shapley (n-Shapley values), Möbius coefficients, or Shapley values.
+    index : {index options}, default "SII"
+        The interaction index ({index titles}).
     order : int or None, default 2
         Largest interaction order l; None means the sketch's max degree.
     background : see :func:`shapley_values`

@@ -12,18 +12,15 @@ import itertools
 from fractions import Fraction
 from functools import lru_cache
 from math import comb
-from typing import Literal, get_args
 
 import numpy as np
 import scipy.sparse
 
 from shap_zero.exceptions import InvalidParameterError
+from shap_zero.indices import INDEX_NAMES, IndexName
 
 __all__ = ["IndexName", "INDEX_NAMES", "check_index", "index_weight", "index_map", "Subset"]
 
-IndexName = Literal["Moebius", "SII", "STII", "FSII", "k-SII", "SV"]
-#: The interaction indices understood by :func:`shap_zero.attribution.interaction_values`.
-INDEX_NAMES: tuple[str, ...] = get_args(IndexName)
 
 #: A subset of positions: sorted 0-based positions.
 Subset = tuple[int, ...]

@@ -8,10 +8,12 @@ import numpy as np
 
 from shap_zero.attribution.indices import Subset
 from shap_zero.exceptions import InvalidParameterError
+from shap_zero.indices import document_indices
 
 __all__ = ["Interactions"]
 
 
+@document_indices
 @dataclass(frozen=True, eq=False)
 class Interactions:
     """Interaction values of N sequences on one shared list of position subsets.
@@ -22,7 +24,7 @@ class Interactions:
     Attributes
     ----------
     index : str
-        "Moebius", "SII", "STII", "FSII", "k-SII" or "SV".
+        One of {index options}.
     order : int
         Largest subset size.
     subsets : tuple of tuple of int

@@ -1,4 +1,4 @@
-"""Tests of the brute-force oracle :mod:`shap_zero.exact`.
+"""Tests of the brute-force oracle :mod:`shap_zero.oracle`.
 
 The oracle is checked three ways: against hand-worked numbers, against
 shapiq's ``ExactComputer`` (an independent implementation of every index), and
@@ -16,7 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from shap_zero.exact import (
+from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
+from shap_zero.oracle import (
     INDEX_NAMES,
     MAX_DENSE_SIZE,
     MAX_MODEL_EVALUATIONS,
@@ -33,7 +34,6 @@ from shap_zero.exact import (
     uniform_background,
     value_function,
 )
-from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
 
 BACKGROUND_KINDS = ("uniform", "product", "reference", "sequence_set")
 

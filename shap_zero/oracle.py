@@ -41,6 +41,7 @@ import numpy as np
 from shap_zero._config import MAX_DENSE_SIZE, MAX_Q
 from shap_zero._validation import check_int
 from shap_zero.exceptions import InvalidParameterError, ModelOutputError
+from shap_zero.indices import INTERACTION_INDEX_NAMES, document_indices
 from shap_zero.models import query_batch
 
 __all__ = [
@@ -79,7 +80,7 @@ MODEL_BATCH_SIZE: int = 2**16
 MAX_ALPHABET: int = MAX_Q  # the library's one limit (shap_zero._config)
 """Largest alphabet size: sequences are stored as ``uint8``."""
 
-INDEX_NAMES: tuple[str, ...] = ("SII", "STII", "FSII", "k-SII", "Moebius")
+INDEX_NAMES: tuple[str, ...] = INTERACTION_INDEX_NAMES
 """Interaction indices accepted by :func:`interaction_index_from_game`."""
 
 # Tolerance on "sums to 1" checks: loose enough for float32 frequency tables
@@ -865,6 +866,7 @@ def _fsii(v: np.ndarray, n: int, sizes: np.ndarray, order: int) -> dict[int, flo
     return {t: float(solution[k]) for k, t in enumerate(t_masks)}
 
 
+@document_indices
 def interaction_index_from_game(v: object, index: str, order: int) -> dict[tuple[int, ...], float]:
     """Shapley-type interaction index of a game, computed from its definition.
 
@@ -902,7 +904,7 @@ def interaction_index_from_game(v: object, index: str, order: int) -> dict[tuple
     v : array_like of shape (2**n,)
         Game table indexed by subset bitmask (bit ``i`` = position ``i``).
     index : str
-        One of ``"SII"``, ``"STII"``, ``"FSII"``, ``"k-SII"``, ``"Moebius"``.
+        One of {interaction index options}.
     order : int
         Largest interaction size, ``1 <= order <= n``. For ``"SII"`` and
         ``"Moebius"`` it only truncates the output; for the other indices it
