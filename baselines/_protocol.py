@@ -34,6 +34,7 @@ import numpy as np
 
 from shap_zero import Alphabet
 from shap_zero._config import MAX_Q
+from shap_zero._validation import check_codes as validate_codes
 from shap_zero.exceptions import InvalidParameterError
 
 __all__ = ["Baseline", "BaselineResult", "CountingModel", "RandomState", "SampledBackgroundBaseline"]
@@ -329,38 +330,9 @@ def as_base_values(base_values: Any, n_sequences: int) -> np.ndarray:
 
 
 def check_codes(array: Any, name: str, n: int, q: int) -> np.ndarray:
-    """Validate sequences given as integer codes.
-
-    Parameters
-    ----------
-    array : array_like of shape (N, n), integer
-        Codes in ``0..q-1``.
-    name : str
-        Argument name for error messages.
-    n, q : int
-        Required sequence length and alphabet size.
-
-    Returns
-    -------
-    ndarray of shape (N, n), uint8
-    """
-    arr = np.asarray(array)
-    if arr.ndim != 2 or arr.shape[0] < 1:
-        raise InvalidParameterError(
-            f"{name} must be a non-empty integer array of shape (N, n={n}); got shape {arr.shape}"
-        )
-    if arr.shape[1] != n:
-        raise InvalidParameterError(
-            f"{name} must have width n = seq_length = {n}, shape (N, {n}); got shape {arr.shape}"
-        )
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise InvalidParameterError(f"{name} must hold integer symbol codes; got dtype {arr.dtype}")
-    if arr.min() < 0 or arr.max() >= q:
-        raise InvalidParameterError(
-            f"{name} must hold symbol codes in 0..{q - 1} (q={q}); "
-            f"got values in {int(arr.min())}..{int(arr.max())}"
-        )
-    return arr.astype(np.uint8)
+    """Sequences of integer codes for a baseline: :func:`shap_zero._validation.check_codes`
+    with at least one sequence, 2-D input and width ``n``, shape (N, n) uint8."""
+    return validate_codes(array, q=q, n=n, name=name, ndim=2, allow_empty=False)
 
 
 def check_background_option(background: Any) -> Any:

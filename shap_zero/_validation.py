@@ -313,8 +313,17 @@ def as_array_input(X: Any, *, name: str = "X") -> Any:
     return _asarray(view, name)
 
 
-def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.ndarray:
-    """Validate an array of integer-coded sequences.
+def check_codes(
+    X: Any,
+    *,
+    q: int,
+    n: int | None = None,
+    name: str = "X",
+    ndim: Literal[1, 2] | None = None,
+    allow_empty: bool = True,
+    integral_floats: bool = False,
+) -> np.ndarray:
+    """Validate an array of integer-coded sequences: the library's one validator of codes.
 
     Parameters
     ----------
@@ -331,6 +340,13 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
         Required sequence length. ``None`` accepts any length.
     name : str, default "X"
         Name of the argument, used in error messages.
+    ndim : {1, 2} or None, default None
+        Require one sequence (1) or a 2-D array of sequences (2); None accepts both.
+    allow_empty : bool, default True
+        Accept zero sequences (and, with ``n=None``, zero positions).
+    integral_floats : bool, default False
+        Accept a float array whose entries are all whole numbers (a
+        ``shap.Explanation``'s ``data`` may hold the codes as floats).
 
     Returns
     -------
@@ -352,10 +368,12 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
     """
     q = check_int(q, name="q", minimum=2, maximum=MAX_Q)
     n = check_int(n, name="n", minimum=0, allow_none=True)
+    if ndim not in (None, 1, 2):
+        raise InvalidParameterError(f"ndim: expected None, 1 or 2, got {ndim!r}")
 
     if type(X) is not np.ndarray:
         X = as_array_input(X, name=name)
-        if isinstance(X, (list, tuple)) and len(X) == 0:
+        if isinstance(X, (list, tuple)) and len(X) == 0 and allow_empty and ndim != 1:
             return np.zeros((0, n or 0), dtype=np.uint8)
     if not isinstance(X, np.ndarray):
         try:
@@ -373,6 +391,18 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
                 f"that numpy cannot convert ({exc})"
             ) from None
 
+    if not allow_empty and X.size == 0:
+        raise InvalidParameterError(f"{name}: expected at least one sequence of codes, got shape {X.shape}")
+    if integral_floats and X.dtype.kind == "f":
+        if not (np.isfinite(X).all() and (X == np.round(X)).all()):
+            raise InvalidParameterError(
+                f"{name}: expected integer symbol codes, got an array of dtype {X.dtype} with "
+                "non-integral or NaN entries"
+            )
+        if X.size and (X.min() < 0 or X.max() >= q):
+            bad = float(X.min()) if X.min() < 0 else float(X.max())
+            raise InvalidSequenceError(f"{name}: has code {bad:g}, outside the valid range 0..{q - 1}")
+        X = X.astype(np.uint8)
     # Signed and unsigned integers only: bool, and timedelta64 (which numpy files
     # under np.integer), are rejected here as well.
     if X.dtype.kind not in "iu":
@@ -380,6 +410,9 @@ def check_codes(X: Any, *, q: int, n: int | None = None, name: str = "X") -> np.
         raise InvalidParameterError(
             f"{name}: expected an array of integer codes, got dtype {X.dtype}{hint}"
         )
+    if ndim is not None and X.ndim != ndim:
+        expected = "one sequence, a 1-D array (n,)" if ndim == 1 else "a 2-D array (N, n)"
+        raise InvalidParameterError(f"{name}: expected {expected} of codes, got shape {X.shape}")
     if X.ndim == 1:
         X = X.reshape(1, -1)
     elif X.ndim != 2:

@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from shap_zero._config import MAX_DENSE_SIZE, MAX_Q
-from shap_zero._validation import check_int
+from shap_zero._validation import check_codes, check_int
 from shap_zero.exceptions import InvalidParameterError, ModelOutputError
 from shap_zero.indices import INTERACTION_INDEX_NAMES, document_indices
 from shap_zero.models import query_batch
@@ -130,45 +130,12 @@ def _check_real_array(array: object, name: str) -> np.ndarray:
 
 
 def _check_codes(array: object, name: str, q: int, ndim: int, n: int | None = None) -> np.ndarray:
-    """Validate an integer array of sequence codes and return it as ``uint8``.
+    """The library's validator of codes (:func:`shap_zero._validation.check_codes`), non-empty.
 
-    Parameters
-    ----------
-    array : array_like
-        A sequence of shape ``(n,)`` (``ndim=1``) or sequences of shape ``(N, n)`` (``ndim=2``).
-    name : str
-        Argument name used in error messages.
-    q : int
-        Alphabet size: every code must lie in ``0..q-1``.
-    ndim : int
-        Required number of dimensions (1 or 2).
-    n : int or None
-        Required sequence length, or ``None`` to accept any length >= 1.
-
-    Returns
-    -------
-    ndarray, uint8
-        The codes, same shape as the input.
+    Returns the codes as ``uint8`` of shape ``(n,)`` for ``ndim=1`` and ``(N, n)`` for ``ndim=2``.
     """
-    arr = np.asarray(array)
-    shape_text = "(n,)" if ndim == 1 else "(N, n)"
-    if arr.ndim != ndim:
-        raise InvalidParameterError(f"{name} must have shape {shape_text}, got shape {arr.shape}")
-    if arr.size == 0:
-        raise InvalidParameterError(f"{name} must be non-empty, got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
-        # Silent rounding of float codes would hide caller bugs.
-        raise InvalidParameterError(f"{name} must be an integer array of symbol codes, got dtype {arr.dtype}")
-    if n is not None and arr.shape[-1] != n:
-        raise InvalidParameterError(
-            f"{name} must have sequence length n={n} (from the background), got shape {arr.shape}"
-        )
-    if arr.min() < 0 or arr.max() >= q:
-        raise InvalidParameterError(
-            f"{name} must hold symbol codes in 0..{q - 1} (q={q}), "
-            f"got values in {int(arr.min())}..{int(arr.max())}"
-        )
-    return arr.astype(np.uint8)
+    codes = check_codes(array, q=q, n=n, name=name, ndim=ndim, allow_empty=False)
+    return codes[0] if ndim == 1 else codes
 
 
 def _check_background(weights: object, probs: object, q: int) -> tuple[np.ndarray, np.ndarray]:

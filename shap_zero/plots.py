@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from shap_zero._config import MAX_Q
+from shap_zero._validation import check_codes, check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import Interactions, symbol_totals
 from shap_zero.exceptions import InvalidParameterError
@@ -74,19 +76,6 @@ def _check_row(row: Any, n_rows: int) -> int | None:
     return row
 
 
-def _check_codes_array(codes: Any, name: str) -> np.ndarray:
-    """Integer codes as an intp array; floats are accepted when every entry is integral."""
-    arr = np.asarray(codes)
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.intp, copy=False)
-    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.round(arr)).all():
-        return arr.astype(np.intp)
-    detail = " with non-integral or NaN entries" if arr.dtype.kind == "f" else ""
-    raise InvalidParameterError(
-        f"{name}: expected integer symbol codes, got an array of dtype {arr.dtype}{detail}"
-    )
-
-
 def _position_ticks(n: int) -> np.ndarray:
     """0-based indices of the positions whose label is shown (every k-th above 30)."""
     step = max(1, math.ceil(n / _MAX_TICK_LABELS))
@@ -132,25 +121,16 @@ def attribution_matrix(values: Any, codes: Any, q: int) -> tuple[np.ndarray, np.
     >>> mean.tolist(), counts.tolist()
     ([[2.0, 0.0], [-1.0, 2.0]], [[2, 0], [1, 1]])
     """
-    if isinstance(q, (bool, np.bool_)) or not isinstance(q, numbers.Integral) or q < 1:
-        raise InvalidParameterError(f"q: expected a positive int, got {q!r} of type {_type_name(q)}")
-    q = int(q)
+    q = check_int(q, name="q", minimum=2, maximum=MAX_Q)
     vals = np.asarray(values, dtype=np.float64)
-    code_arr = _check_codes_array(codes, "codes")
+    code_arr = check_codes(codes, q=q, name="codes", integral_floats=True)
     if vals.ndim == 1:
         vals = vals[None, :]
-    if code_arr.ndim == 1:
-        code_arr = code_arr[None, :]
     if vals.ndim != 2:
         raise InvalidParameterError(f"values: expected shape (N, n) or (n,), got shape {np.shape(values)}")
     if code_arr.shape != vals.shape:
         raise InvalidParameterError(
             f"codes: expected the shape of values {vals.shape}, got shape {np.shape(codes)}"
-        )
-    if code_arr.size and (code_arr.min() < 0 or code_arr.max() >= q):
-        raise InvalidParameterError(
-            f"codes: expected codes in 0..{q - 1}, got values from {int(code_arr.min())} "
-            f"to {int(code_arr.max())}"
         )
     totals = symbol_totals(vals, code_arr, q)
     mean = np.nan_to_num(totals.means()[0], nan=0.0)
@@ -203,12 +183,7 @@ def _codes_and_symbols(
                 f"alphabet: expected a shap_zero.Alphabet or None, got {_type_name(alphabet)}"
             )
         if data is not None and np.asarray(data).dtype.kind in "iuf":
-            codes = _check_codes_array(data, f"{name}.data")
-            if codes.size and (codes.min() < 0 or codes.max() >= alphabet.q):
-                raise InvalidParameterError(
-                    f"{name}.data: expected codes in 0..{alphabet.q - 1} of alphabet {alphabet.symbols!r}, "
-                    f"got values from {int(codes.min())} to {int(codes.max())}"
-                )
+            codes = check_codes(data, q=alphabet.q, name=f"{name}.data", integral_floats=True)
             return codes, list(alphabet.symbols)
         if display is not None:
             letters = _single_letters(display, name)
@@ -230,11 +205,9 @@ def _codes_and_symbols(
         # No codes: number the distinct letters alphabetically.
         unique, inverse = np.unique(letters, return_inverse=True)
         return inverse.reshape(letters.shape).astype(np.intp), [str(s) for s in unique]
-    codes = _check_codes_array(data, f"{name}.data")
+    codes = check_codes(data, q=MAX_Q, name=f"{name}.data", integral_floats=True)
     if codes.size == 0:
         return codes, []
-    if codes.min() < 0:
-        raise InvalidParameterError(f"{name}.data: expected non-negative codes, got {int(codes.min())}")
     # The letter at the first occurrence of each code, then every entry checked against it.
     present, first = np.unique(codes.ravel(), return_index=True)
     table = np.full(int(codes.max()) + 1, "", dtype="<U1")

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 import shap_zero as sz
 from baselines import Baseline, BaselineResult, CountingModel, ExactSHAP, KernelSHAP, PermutationSHAP
-from shap_zero.exceptions import InvalidParameterError
+from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 from shap_zero.oracle import MAX_ORACLE_N, all_sequences
 from tests._counting import RowCounter
 
@@ -230,11 +230,11 @@ def test_bad_arguments_are_named(problem):
         ExactSHAP(background="normal")
     for baseline in (ExactSHAP, KernelSHAP, PermutationSHAP):
         wrong_width = baseline(background=np.zeros((3, n + 1), dtype=np.uint8))
-        with pytest.raises(InvalidParameterError, match=f"background must have width n = seq_length = {n}"):
+        with pytest.raises(InvalidSequenceError, match=f"expected sequences of length {n} in 'background'"):
             _explain(wrong_width, model, X, n)
-    with pytest.raises(InvalidParameterError, match="X must have width"):
+    with pytest.raises(InvalidSequenceError, match="expected sequences of length .* in 'X'"):
         _explain(ExactSHAP(), model, X[:, :-1], n)
-    with pytest.raises(InvalidParameterError, match="X must hold symbol codes in 0..3"):
+    with pytest.raises(InvalidSequenceError, match=r"X\[0\] has code \d+ at position 1 .* range 0\.\.3"):
         _explain(ExactSHAP(), model, X + 4, n)
     with pytest.raises(InvalidParameterError, match="alphabet"):
         ExactSHAP().explain(model, X, seq_length=n, alphabet="DNA")

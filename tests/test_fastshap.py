@@ -31,7 +31,7 @@ from baselines.fastshap import (
     shapley_kernel_size_probabilities,
     shapley_kernel_subset_probabilities,
 )
-from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError
+from shap_zero.exceptions import InsufficientBudgetError, InvalidParameterError, InvalidSequenceError
 from shap_zero.oracle import all_sequences, shapley_values_from_game, uniform_background, value_function
 from tests._counting import RowCounter
 
@@ -437,9 +437,9 @@ def test_bad_fit_and_explain_arguments_are_named(rng):
     model = _toy_model(n, q, 0)
     X = rng.integers(0, q, size=(3, n))
     wrong_width = FastSHAP(**{**SMALL, "background": np.zeros((3, n + 1), dtype=np.uint8)})
-    with pytest.raises(InvalidParameterError, match=f"background must have width n = seq_length = {n}"):
+    with pytest.raises(InvalidSequenceError, match=f"expected sequences of length {n} in 'background'"):
         wrong_width.fit(model, seq_length=n, alphabet=q)
-    with pytest.raises(InvalidParameterError, match=f"background must have width n = seq_length = {n}"):
+    with pytest.raises(InvalidSequenceError, match=f"expected sequences of length {n} in 'background'"):
         wrong_width.explain(model, X, seq_length=n, alphabet=q)
     with pytest.raises(InvalidParameterError, match="seq_length must be at least 2"):
         FastSHAP(**SMALL).fit(lambda c: c.sum(1), seq_length=1, alphabet=q)
@@ -462,7 +462,7 @@ def test_bad_fit_and_explain_arguments_are_named(rng):
         InvalidParameterError, match=f"fitted with seq_length={n} and alphabet size q={q}.*q=5"
     ):
         fitted.explain(model, X, seq_length=n, alphabet=5)
-    with pytest.raises(InvalidParameterError, match="X must have width"):
+    with pytest.raises(InvalidSequenceError, match="expected sequences of length .* in 'X'"):
         fitted.explain(model, X[:, :-1], seq_length=n, alphabet=q)
     with pytest.warns(UserWarning, match="another model object"):
         fitted.explain(_toy_model(n, q, 0), X, seq_length=n, alphabet=q)

@@ -22,7 +22,7 @@ from baselines import (
     from_shap_zero,
 )
 from baselines.interactions import INDEX_NAMES, interaction_subsets
-from shap_zero.exceptions import InvalidParameterError
+from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError
 from shap_zero.oracle import MAX_ORACLE_N, all_sequences
 from tests._counting import RowCounter
 
@@ -192,9 +192,9 @@ def test_the_protocol_validates_its_arguments():
         _explain(baseline, model, X, 4, 3, "SII", 0)
     with pytest.raises(InvalidParameterError, match="index 'SV' .* has order 1; got order=2"):
         _explain(baseline, model, X, 4, 3, "SV", 2)
-    with pytest.raises(InvalidParameterError, match=r"X must have width n = seq_length = 5"):
+    with pytest.raises(InvalidSequenceError, match=r"expected sequences of length 5 in 'X', got length 4"):
         _explain(baseline, model, X, 5, 3, "SII", 2)
-    with pytest.raises(InvalidParameterError, match=r"X must hold symbol codes in 0..1"):
+    with pytest.raises(InvalidSequenceError, match=r"X\[0\] has code \d+ at position 1 .* range 0\.\.1"):
         _explain(baseline, model, X + 2, 4, 2, "SII", 2)
     with pytest.raises(InvalidParameterError, match="random_state"):
         _explain(baseline, model, X, 4, 3, "SII", 2, random_state=-1)
@@ -294,9 +294,9 @@ def test_shapiq_interactions_refuses_bad_settings():
         _explain(ShapiqInteractions("KernelSHAPIQ"), calls, X, 8, 4, "STII", 2)
     with pytest.raises(InvalidParameterError, match="order must be an integer in 1..8"):
         _explain(ShapiqInteractions("SHAPIQ"), calls, X, 8, 4, "SII", 9)
-    with pytest.raises(InvalidParameterError, match="X must have width n = seq_length = 7"):
+    with pytest.raises(InvalidSequenceError, match="expected sequences of length 7 in 'X'"):
         _explain(ShapiqInteractions("SHAPIQ"), calls, X, 7, 4, "SII", 2)
-    with pytest.raises(InvalidParameterError, match="background must have width n = seq_length = 8"):
+    with pytest.raises(InvalidSequenceError, match="expected sequences of length 8 in 'background'"):
         _explain(ShapiqInteractions("SHAPIQ", background=np.zeros((3, 6), dtype=int)), calls, X, 8, 4, "SII", 2)
     assert calls.rows == 0  # every refusal came before the first model query
 

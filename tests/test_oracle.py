@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from shap_zero.exceptions import InvalidParameterError, ModelError, ModelOutputError
+from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError, ModelError, ModelOutputError
 from shap_zero.oracle import (
     INDEX_NAMES,
     MAX_DENSE_SIZE,
@@ -508,18 +508,18 @@ def zero_model(Z: np.ndarray) -> np.ndarray:
         (lambda: uniform_background(3, 1), r"q: expected an integer between 2 and 255"),
         (
             lambda: reference_background([0, 3], 3),
-            r"reference must hold symbol codes in 0\.\.2 \(q=3\), got values in 0\.\.3",
+            r"reference\[0\] has code 3 at position 2 \(positions count from 1\), which is outside the valid range 0\.\.2",
         ),
-        (lambda: reference_background([0, -1], 3), r"reference must hold symbol codes in 0\.\.2"),
-        (lambda: reference_background([[0, 1]], 3), r"reference must have shape \(n,\), got shape \(1, 2\)"),
+        (lambda: reference_background([0, -1], 3), r"reference\[0\] has code -1 at position 2 .* outside the valid range 0\.\.2"),
+        (lambda: reference_background([[0, 1]], 3), r"reference: expected one sequence, a 1-D array \(n,\) of codes, got shape \(1, 2\)"),
         (
             lambda: reference_background([0.0, 1.0], 3),
-            r"reference must be an integer array of symbol codes, got dtype float64",
+            r"reference: expected an array of integer codes, got dtype float64",
         ),
-        (lambda: reference_background([], 3), r"reference must be non-empty"),
-        (lambda: sequence_set_background([0, 1], 2), r"sequences must have shape \(N, n\), got shape \(2,\)"),
-        (lambda: sequence_set_background(np.zeros((0, 3), dtype=int), 2), r"sequences must be non-empty"),
-        (lambda: sequence_set_background([[0, 2]], 2), r"sequences must hold symbol codes in 0\.\.1"),
+        (lambda: reference_background([], 3), r"reference: expected at least one sequence of codes, got shape \(0,\)"),
+        (lambda: sequence_set_background([0, 1], 2), r"sequences: expected a 2-D array \(N, n\) of codes, got shape \(2,\)"),
+        (lambda: sequence_set_background(np.zeros((0, 3), dtype=int), 2), r"sequences: expected at least one sequence of codes, got shape \(0, 3\)"),
+        (lambda: sequence_set_background([[0, 2]], 2), r"sequences\[0\] has code 2 at position 2 .* outside the valid range 0\.\.1"),
         (lambda: product_background([0.5, 0.5]), r"frequencies must have shape \(n, q\)"),
         (
             lambda: product_background([[1.0]]),
@@ -535,7 +535,7 @@ def zero_model(Z: np.ndarray) -> np.ndarray:
     ],
 )
 def test_sequence_and_background_errors(call: Callable[[], object], match: str) -> None:
-    with pytest.raises(InvalidParameterError, match=match):
+    with pytest.raises((InvalidParameterError, InvalidSequenceError), match=match):
         call()
 
 
@@ -552,10 +552,10 @@ W2, P2 = uniform_background(2, 2)
         ),
         (
             lambda: value_function(zero_model, [0, 1, 1], W2, P2, 2),
-            r"x must have sequence length n=2 \(from the background\), got shape \(3,\)",
+            r"expected sequences of length 2 in 'x', got length 3",
         ),
-        (lambda: value_function(zero_model, [0, 2], W2, P2, 2), r"x must hold symbol codes in 0\.\.1"),
-        (lambda: value_function(zero_model, [[0, 1]], W2, P2, 2), r"x must have shape \(n,\)"),
+        (lambda: value_function(zero_model, [0, 2], W2, P2, 2), r"x\[0\] has code 2 at position 2 .* outside the valid range 0\.\.1"),
+        (lambda: value_function(zero_model, [[0, 1]], W2, P2, 2), r"x: expected one sequence, a 1-D array \(n,\) of codes, got shape \(1, 2\)"),
         (
             lambda: value_function(zero_model, [0, 1], [0.5, 0.5], P2, 2),
             r"probs must have one component per weight: weights has B=2",
@@ -591,9 +591,9 @@ W2, P2 = uniform_background(2, 2)
         ),
         (
             lambda: brute_force_shapley(zero_model, [0, 1], W2, P2, 2),
-            r"X must have shape \(N, n\), got shape \(2,\)",
+            r"X: expected a 2-D array \(N, n\) of codes, got shape \(2,\)",
         ),
-        (lambda: brute_force_shapley(zero_model, [[0, 1, 0]], W2, P2, 2), r"X must have sequence length n=2"),
+        (lambda: brute_force_shapley(zero_model, [[0, 1, 0]], W2, P2, 2), r"expected sequences of length 2 in 'X', got length 3"),
         (
             lambda: brute_force_interactions(zero_model, [[0, 1]], W2, P2, 2, "SV", 1),
             r"index must be one of 'SII', 'STII', 'FSII', 'k-SII', 'Moebius', got 'SV'",
@@ -609,7 +609,7 @@ W2, P2 = uniform_background(2, 2)
     ],
 )
 def test_value_function_errors(call: Callable[[], object], match: str) -> None:
-    with pytest.raises(InvalidParameterError, match=match):
+    with pytest.raises((InvalidParameterError, InvalidSequenceError), match=match):
         call()
 
 

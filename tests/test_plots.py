@@ -19,7 +19,7 @@ import shap  # noqa: E402
 
 import shap_zero as sz  # noqa: E402
 from shap_zero import plots  # noqa: E402
-from shap_zero.exceptions import InvalidParameterError  # noqa: E402
+from shap_zero.exceptions import InvalidParameterError, InvalidSequenceError  # noqa: E402
 
 N_POS = 10
 N_SEQ = 60
@@ -155,11 +155,11 @@ def test_attribution_matrix_matches_a_double_loop(rng, q):
 def test_attribution_matrix_rejects_bad_inputs():
     with pytest.raises(InvalidParameterError, match="codes: expected the shape of values"):
         plots.attribution_matrix(np.zeros((3, 4)), np.zeros((3, 5), dtype=int), 4)
-    with pytest.raises(InvalidParameterError, match=r"codes: expected codes in 0\.\.3"):
+    with pytest.raises(InvalidSequenceError, match=r"codes\[0\] has code 4 at position 2 .* range 0\.\.3"):
         plots.attribution_matrix(np.zeros((1, 2)), [[0, 4]], 4)
-    with pytest.raises(InvalidParameterError, match="codes: expected integer symbol codes"):
+    with pytest.raises(InvalidParameterError, match="codes: expected integer symbol codes, got an array of dtype float64 with non-integral"):
         plots.attribution_matrix(np.zeros((1, 2)), [[0.5, 1.0]], 4)
-    with pytest.raises(InvalidParameterError, match="q: expected a positive int"):
+    with pytest.raises(InvalidParameterError, match="q: expected an integer between 2 and 255, got 0"):
         plots.attribution_matrix(np.zeros((1, 2)), [[0, 1]], 0)
 
 
@@ -256,7 +256,7 @@ def test_sequence_logo_rejects_bad_inputs(explanation, flat_interactions):
         match=r"got 'AG' in explanation\.display_data\[3\] at position 6 \(positions count from 1\)",
     ):
         plots.sequence_logo(shap.Explanation(values=explanation.values, display_data=two_letters))
-    with pytest.raises(InvalidParameterError, match=r"explanation.data: expected codes in 0\.\.1"):
+    with pytest.raises(InvalidSequenceError, match=r"explanation.data\[0\] has code 3 at position 3 .* range 0\.\.1"):
         plots.sequence_logo(explanation, alphabet=sz.Alphabet("AC"))
     wrong = explanation.display_data.copy()
     wrong[4, 2] = "T" if wrong[4, 2] != "T" else "A"
