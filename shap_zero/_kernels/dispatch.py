@@ -20,8 +20,11 @@ PARALLEL_MIN_WORK = 1 << 20
 
 
 def serial_twin(kernel: Any) -> Any:
-    """The serial version of a ``numba.njit(parallel=True)`` kernel."""
-    function = kernel.py_func
+    """The serial version of a ``numba.njit(parallel=True)`` kernel.
+
+    Under ``NUMBA_DISABLE_JIT=1`` the kernel is its plain Python function, and so is the twin.
+    """
+    function = getattr(kernel, "py_func", kernel)
     clone = types.FunctionType(
         function.__code__, function.__globals__, function.__name__ + "_serial", function.__defaults__, function.__closure__
     )
