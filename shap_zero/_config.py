@@ -30,3 +30,32 @@ DEFAULT_BUDGET = 1_000_000
 
 #: Largest q^n of a dense transform (all sequences enumerated): n = 11 at q = 4.
 MAX_DENSE_SIZE = 4**11
+
+# ---------------------------------------------------------------- q-SFT decoder
+#: Below this fraction of the mean bin energy, energy counts as floating-point round-off.
+RELATIVE_ENERGY_FLOOR = 1e-20
+#: The noise floor is read off this quantile of the bin energies: pure noise if at least
+#: this fraction of the bins hold no term; the quiet end of the tail for real models.
+NOISE_QUANTILE = 0.1
+#: Expected number of pure-noise bins, over all bins, that pass a bin test by chance.
+FALSE_ALARM = 1e-2
+#: A term over a tail is confirmed when every group's estimate of its coefficient is
+#: within this fraction of their mean's magnitude.
+AGREEMENT = 0.5
+#: An estimated noise floor must fall by at least this factor to start another pass.
+FLOOR_DECREASE = 0.8
+#: Largest number of unknowns (candidate frequencies, k and -k counted apart) that the
+#: low-degree completion tests jointly; it inverts their dense Gram matrix.
+MAX_COMPLETION_COLUMNS = 4096
+#: Completion runs only when the residual's mean bin energy is at most this multiple of
+#: its median (pure noise: about 1; ViennaRNA and Rule Set 3 tails: 1.1 to 1.55; a few
+#: missed strong terms in an overloaded design: 2.6 and far above).
+DIFFUSE_RATIO = 2.0
+#: Alphabets up to this size are transformed by the numba block DFT (butterflies for
+#: q = 2 and 4, direct sums for q = 3); larger ones by scipy's FFT, whose O(log q) per
+#: entry then beats the direct O(q) (measured: q = 3, 10x faster; q = 5 even; q = 8,
+#: 1.6x slower).
+MAX_BUTTERFLY_Q = 4
+#: Largest number of refit columns (frequencies, both members of a pair) solved through
+#: dense normal equations; larger supports use sparse matrices (a dense solve is O(S^3)).
+DENSE_REFIT_MAX_COLUMNS = 512

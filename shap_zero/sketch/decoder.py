@@ -39,6 +39,17 @@ import scipy.sparse
 import scipy.sparse.linalg
 from scipy.stats import chi2
 
+from shap_zero._config import (
+    AGREEMENT,
+    DENSE_REFIT_MAX_COLUMNS,
+    DIFFUSE_RATIO,
+    FALSE_ALARM,
+    FLOOR_DECREASE,
+    MAX_BUTTERFLY_Q,
+    MAX_COMPLETION_COLUMNS,
+    NOISE_QUANTILE,
+    RELATIVE_ENERGY_FLOOR,
+)
 from shap_zero._kernels.dispatch import PARALLEL_MIN_WORK, choose
 from shap_zero._kernels.peeling import (
     CANDIDATE,
@@ -76,30 +87,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Below this fraction of the mean bin energy, energy counts as floating-point round-off.
-RELATIVE_ENERGY_FLOOR = 1e-20
-#: The noise floor is read off this quantile of the bin energies: pure noise if at least
-#: this fraction of the bins hold no term; the quiet end of the tail for real models.
-NOISE_QUANTILE = 0.1
-#: Expected number of pure-noise bins, over all bins, that pass a bin test by chance.
-FALSE_ALARM = 1e-2
-#: A term over a tail is confirmed when every group's estimate of its coefficient is
-#: within this fraction of their mean's magnitude.
-AGREEMENT = 0.5
-#: An estimated noise floor must fall by at least this factor to start another pass.
-FLOOR_DECREASE = 0.8
-#: Largest number of unknowns (candidate frequencies, k and -k counted apart) that the
-#: low-degree completion tests jointly; it inverts their dense Gram matrix.
-MAX_COMPLETION_COLUMNS = 4096
-#: Completion runs only when the residual's mean bin energy is at most this multiple of
-#: its median (pure noise: about 1; ViennaRNA and Rule Set 3 tails: 1.1 to 1.55; a few
-#: missed strong terms in an overloaded design: 2.6 and far above).
-DIFFUSE_RATIO = 2.0
-#: Alphabets up to this size are transformed by the numba block DFT (butterflies for
-#: q = 2 and 4, direct sums for q = 3); larger ones by scipy's FFT, whose O(log q) per
-#: entry then beats the direct O(q) (measured: q = 3, 10x faster; q = 5 even; q = 8,
-#: 1.6x slower).
-MAX_BUTTERFLY_Q = 4
+# Thresholds of the decoder live in shap_zero._config with the library's other constants.
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,9 +228,6 @@ def _chi2_isf(level: float, dof: int) -> float:
     return float(chi2.isf(level, dof))
 
 
-#: Largest number of refit columns (frequencies, both members of a pair) solved through
-#: dense normal equations; larger supports use sparse matrices (a dense solve is O(S^3)).
-DENSE_REFIT_MAX_COLUMNS = 512
 
 
 def _linear_quantile(values: np.ndarray, level: float) -> float:
