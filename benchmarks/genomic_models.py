@@ -65,11 +65,7 @@ def rule_set3(codes: np.ndarray) -> np.ndarray:
     codes = np.asarray(codes)
     if codes.shape[1] != RS3_FREE_POSITIONS:
         raise ValueError(f"rule_set3 takes {RS3_FREE_POSITIONS} free positions, got {codes.shape[1]}")
-    full = np.empty((codes.shape[0], 30), dtype=np.uint8)
-    free = [i for i in range(30) if i not in RS3_FIXED]
-    full[:, free] = codes
-    full[:, list(RS3_FIXED)] = 2  # G
-    sequences = list(_join(DNA_LETTERS, full))
+    sequences = list(_join(DNA_LETTERS, expand_30mer(codes)))
     model = _rs3_model()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         features = featurize_context(sequences, sequence_tracr="Hsu2013")

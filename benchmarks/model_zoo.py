@@ -38,6 +38,8 @@ import numpy as np
 
 import shap_zero as sz
 from benchmarks import genomic_models as gm
+from shap_zero.fourier import _lexicographic_min
+from shap_zero.sketch.decoder import count_low_degree
 
 __all__ = [
     "BenchmarkModel",
@@ -181,7 +183,7 @@ def _with_noise(sketch: sz.FourierSketch, noise_sd: float, random_state: int) ->
 
 def dense_term_count(n: int, q: int, max_degree: int = 2) -> int:
     """Number of nonzero frequencies of degree 1..max_degree: ``sum_d C(n, d) (q - 1)^d``."""
-    return sum(math.comb(n, d) * (q - 1) ** d for d in range(1, max_degree + 1))
+    return count_low_degree(n, q, max_degree)
 
 
 def _frequencies_of_degree(n: int, q: int, degree: int) -> np.ndarray:
@@ -245,11 +247,9 @@ def dense_low_order_spectrum(
     for degree in range(1, max_degree + 1):
         freqs = _frequencies_of_degree(n, q, degree)
         negated = ((-freqs.astype(np.int16)) % q).astype(np.uint8)
-        differs = freqs != negated
-        first = np.argmax(differs, axis=1)
-        index = np.arange(freqs.shape[0])
-        self_conjugate = ~differs.any(axis=1)
-        canonical = self_conjugate | (freqs[index, first] < negated[index, first])
+        _, flipped = _lexicographic_min(freqs, negated)  # FourierSketch's choice of representative
+        canonical = ~flipped
+        self_conjugate = (freqs == negated).all(axis=1)
         reps, partners, selfc = freqs[canonical], negated[canonical], self_conjugate[canonical]
         scale = math.sqrt(variance * shares[degree - 1] / freqs.shape[0])
         z = rng.standard_normal((reps.shape[0], 2))

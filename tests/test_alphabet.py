@@ -513,9 +513,9 @@ def test_contains() -> None:
 
 
 def test_immutable() -> None:
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="property 'symbols' of 'Alphabet' object has no setter"):
         DNA.symbols = "ACGU"  # type: ignore[misc]
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="'Alphabet' object has no attribute 'extra'"):
         DNA.extra = 1  # type: ignore[attr-defined]
 
 

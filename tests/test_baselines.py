@@ -63,7 +63,7 @@ def test_result_fields_and_protocol(problem):
         assert result.base_values.shape == (len(X),)
         assert result.method == baseline.name and result.seconds > 0 and result.n_model_queries > 0
         assert isinstance(result.params, dict) and "background" in result.params
-        with pytest.raises(AttributeError):
+        with pytest.raises(AttributeError, match="cannot assign to field 'method'"):
             result.method = "other"  # frozen
 
 

@@ -26,7 +26,7 @@ def test_a_new_file_is_written_and_nothing_else_is_left(tmp_path):
 def test_an_error_inside_the_block_leaves_the_old_file_and_removes_the_temporary(tmp_path):
     path = tmp_path / "out.bin"
     path.write_bytes(b"old content")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="not an I/O error: propagates unchanged"):
         with atomic_write(path) as handle:
             handle.write(b"half of the new")
             raise KeyError("not an I/O error: propagates unchanged")

@@ -121,9 +121,9 @@ def test_zero_frequency_always_first_and_exact_zeros_dropped():
 def test_terms_sorted_by_degree_and_read_only(rng):
     sketch = random_sparse_sketch(12, 4, 40, max_degree=4, random_state=rng)
     assert np.all(np.diff(sketch.degrees) >= 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         sketch.frequencies[0, 0] = 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         sketch.coefficients[0] = 1
 
 
@@ -267,7 +267,7 @@ def test_load_rejects_truncated_corrupted_and_foreign_files(tmp_path):
     with pytest.raises(SketchFileError, match="corrupted sketch header"):
         FourierSketch.load(garbled)
 
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
         FourierSketch.load(tmp_path / "missing.npz")
     with pytest.raises(SketchFileError, match="directory"):
         FourierSketch.load(tmp_path)
@@ -326,7 +326,7 @@ def test_load_rejects_flipped_bytes(tmp_path):
     raw[payload + info.compress_size // 2] ^= 0xFF
     bad = tmp_path / "flipped.npz"
     bad.write_bytes(bytes(raw))
-    with pytest.raises(SketchFileError):
+    with pytest.raises(SketchFileError, match="flipped.npz: truncated or corrupted sketch file"):
         FourierSketch.load(bad)
 
 

@@ -160,8 +160,9 @@ def test_command_line_report_on_an_empty_results_folder(tmp_path, capsys):
     summary = json.loads((tmp_path / "quick" / "summary.json").read_text())
     assert summary["suite"] == "quick" and summary["models"] == []
     assert "Regenerate with `python -m benchmarks run --suite quick`" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match="^2$"):  # argparse's exit status for a usage error
         main(["run", "--suite", "nope"])
+    assert "argument --suite: invalid choice: 'nope'" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------

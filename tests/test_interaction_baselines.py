@@ -62,7 +62,7 @@ def test_dense_layout_and_result_accessors(seed):
     for bad in [(0, 0), (4,), (0, 1, 2), ()]:
         with pytest.raises(InvalidParameterError, match="subset must hold 1..2 distinct positions"):
             result.get(bad)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="cannot assign to field 'method'"):
         result.method = "other"  # frozen
 
 

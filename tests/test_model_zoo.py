@@ -6,6 +6,8 @@ available offline (cache, SHAP_ZERO_DOENCH2016_CSV or an installed azimuth), nev
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import math
 import multiprocessing
@@ -110,7 +112,12 @@ def test_model_contract(name, zoo, rng):
     assert np.array_equal(clone(codes), y)
     json.dumps(model.params)  # JSON-ready
     if model.kind.startswith("synthetic"):
-        assert model.truth is not None and model.truth.n == model.seq_length
+        truth = model.truth
+        assert isinstance(truth, sz.FourierSketch) and truth.n == model.seq_length
+        assert truth.q == model.alphabet.q and truth.alphabet == model.alphabet
+        # The truth is the function's exact spectrum: its terms summed one by one give y.
+        brute = _brute_force_sum(truth.frequencies, truth.multiplicity * truth.coefficients, codes, truth.q)
+        np.testing.assert_allclose(y, brute.real, rtol=0, atol=1e-9 * max(1.0, np.abs(y).max()))
     else:
         assert model.truth is None
 
@@ -147,6 +154,59 @@ def _brute_force_sum(frequencies, coefficients, codes, q):
     for k, coefficient in zip(frequencies.astype(np.int64), coefficients):
         total += coefficient * np.exp(2j * np.pi * (codes.astype(np.int64) @ k) / q)
     return total
+
+
+def _slow_dense_spectrum(n, q, max_degree, variance, mean, random_state):
+    """The dense model's spectrum from its docstring, frequency by frequency with tuples.
+
+    Per degree d, in the order of combinations of positions and then of values 1..q-1, the
+    canonical member of each pair {k, -k} (the lexicographically smaller; k itself when
+    k = -k) takes the next complex Gaussian of the degree's draw (real when self-conjugate),
+    scaled to carry the share 1/max_degree of the variance; partners get conjugates.
+    """
+    rng = np.random.default_rng(random_state)
+    canonical, partners = [], []
+    for degree in range(1, max_degree + 1):
+        every = []
+        for support in combinations(range(n), degree):
+            for values in itertools.product(range(1, q), repeat=degree):
+                k = [0] * n
+                for position, value in zip(support, values):
+                    k[position] = value
+                every.append(tuple(k))
+        scale = math.sqrt(variance / max_degree / len(every))
+        reps = [k for k in every if k <= tuple((-v) % q for v in k)]
+        z = rng.standard_normal((len(reps), 2))
+        for k, (z1, z2) in zip(reps, z):
+            negated = tuple((-v) % q for v in k)
+            if negated == k:
+                canonical.append((k, complex(scale * z1)))
+            else:
+                coefficient = scale * complex(z1, z2) / math.sqrt(2.0)
+                canonical.append((k, coefficient))
+                partners.append((negated, coefficient.conjugate()))
+    terms = [((0,) * n, complex(mean))] + canonical + partners
+    return np.array([k for k, _ in terms], dtype=np.uint8), np.array([c for _, c in terms])
+
+
+@pytest.mark.parametrize(("n", "q", "max_degree"), [(5, 4, 2), (4, 3, 3), (6, 2, 2), (3, 6, 3)])
+def test_dense_spectrum_equals_a_slow_construction(n, q, max_degree, seed, rng):
+    frequencies, coefficients = mz.dense_low_order_spectrum(
+        n, q, max_degree=max_degree, variance=1.5, mean=0.3, random_state=seed
+    )
+    slow_frequencies, slow_coefficients = _slow_dense_spectrum(n, q, max_degree, 1.5, 0.3, seed)
+    np.testing.assert_array_equal(frequencies, slow_frequencies)
+    np.testing.assert_allclose(coefficients, slow_coefficients, rtol=1e-12, atol=0)
+    # The sketch built from it evaluates the slow spectrum's sum.
+    alphabet = sz.Alphabet("ACGTRY"[:q], name=f"q{q}")
+    model = mz.load_model(
+        "synthetic_dense", seq_length=n, random_state=seed, alphabet=alphabet, max_degree=max_degree,
+        variance=1.5, mean=0.3,
+    )  # fmt: skip
+    codes = rng.integers(0, q, size=(60, n), dtype=np.uint8)
+    brute = _brute_force_sum(slow_frequencies, slow_coefficients, codes, q)
+    np.testing.assert_allclose(model.truth.predict(codes), brute.real, rtol=0, atol=1e-12)
+    assert mz.dense_term_count(n, q, max_degree) == len(slow_frequencies) - 1
 
 
 @pytest.mark.parametrize(("n", "alphabet"), [(20, "DNA"), (5, "DNA"), (4, sz.Alphabet("ACG", name="tri"))])
@@ -420,6 +480,10 @@ def test_load_model_errors_name_the_argument_and_valid_choices():
 def test_model_available_gives_a_reason(name):
     available, reason = mz.model_available(name)
     assert isinstance(available, bool) and isinstance(reason, str) and reason
+    if name.startswith("synthetic"):
+        assert available and reason == "always available (numpy and shap_zero only)"
+    elif not available:  # a missing package or data set, and how to get it
+        assert "install" in reason or gm.DOENCH2016_HINT in reason, reason
 
 
 def test_missing_dependency_is_reported_with_an_install_hint(monkeypatch):
@@ -440,9 +504,23 @@ def test_missing_dependency_is_reported_with_an_install_hint(monkeypatch):
     assert mz.model_available("synthetic_sparse")[0]
 
 
-def test_throughput_helper():
+def test_throughput_helper(monkeypatch):
     model = mz.load_model("synthetic_sparse", seq_length=8)
-    assert mz.measure_throughput(model, 1000) > 0
+    calls = []
+
+    def recording(codes):
+        calls.append(codes.copy())
+        return model.function(codes)
+
+    clock = iter([10.0, 10.25])  # the timed call takes 0.25 s
+    monkeypatch.setattr(mz, "time", type("Clock", (), {"perf_counter": staticmethod(lambda: next(clock))}))
+    rate = mz.measure_throughput(dataclasses.replace(model, function=recording), 1000, random_state=3)
+    assert rate == 1000 / 0.25
+    # A warm-up call on 16 rows, then one timed call on 1,000 uniform random sequences.
+    assert [c.shape for c in calls] == [(16, 8), (1000, 8)]
+    assert np.array_equal(calls[0], calls[1][:16]) and calls[1].dtype == np.uint8
+    expected = np.random.default_rng(3).integers(0, 4, size=(1000, 8), dtype=np.uint8)
+    assert np.array_equal(calls[1], expected)
 
 
 def test_dense_canonical_terms_by_combinatorics():

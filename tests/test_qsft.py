@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import shap_zero as sz
+from benchmarks.model_zoo import hashed_normal
 from shap_zero import QSFT
 from shap_zero._kernels.peeling import (
     CANDIDATE,
@@ -182,61 +183,60 @@ def _additive_sketch(n: int, seed: int, magnitudes: tuple[float, float]) -> sz.F
     return sz.FourierSketch(freqs, coefs, 4, spectrum="half")
 
 
-def _hashed_noise(X: np.ndarray, seed: int) -> np.ndarray:
-    """White noise (uniform, variance 1) that is a fixed function of the sequence, so that
-    two fits of the same model see the same outputs."""
-    weights = np.random.default_rng(seed).integers(1, 2**62, size=X.shape[1], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        h = np.bitwise_xor.reduce((X.astype(np.uint64) + np.uint64(1)) * weights * np.uint64(0x9E3779B97F4A7C15), axis=1)
-        for _ in range(3):  # splitmix64 finaliser rounds
-            h ^= h >> np.uint64(31)
-            h *= np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(29)
-    return np.sqrt(12.0) * (((h >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53 - 0.5)
+def _first_order_error(sketch: sz.FourierSketch, truth: sz.FourierSketch) -> float:
+    found = {row.tobytes(): c for row, c in zip(sketch.frequencies, sketch.coefficients) if row.any()}
+    true = {row.tobytes(): c for row, c in zip(truth.frequencies, truth.coefficients)}
+    return sum(abs(true.get(key, 0) - found.get(key, 0)) ** 2 for key in set(true) | set(found))
 
 
-@pytest.mark.parametrize(("n", "magnitudes", "seed"), [(20, (0.02, 0.3), 1), (24, (0.05, 0.5), 2)])
-def test_completion_adds_true_first_order_terms_that_peeling_missed(n, magnitudes, seed):
-    # Weak additive effects in noise of standard deviation 1: peeling misses some; the
-    # completion adds true ones only, and the first-order coefficients get closer.
-    truth = _additive_sketch(n, seed, magnitudes)
+def test_completion_adds_true_first_order_terms_that_peeling_missed(seed):
+    # Weak additive effects in noise of standard deviation 1 (a fixed function of the
+    # sequence, so both fits see the same outputs), with magnitudes in the band where
+    # peeling misses about a third of the terms and the completion can find some: it adds
+    # one in about 60% of such models, so 12 models (from the seed) all missing out has
+    # probability ~3e-5. In every model the completion adds true terms only and does not
+    # move the first-order coefficients away from the truth; where it adds, they get closer.
+    n, magnitudes, n_models = 20, (0.10, 0.13), 12
+    ratios = []
+    for model_seed in np.random.SeedSequence(seed).generate_state(n_models).tolist():
+        truth = _additive_sketch(n, model_seed, magnitudes)
 
-    def model(X):
-        return truth.predict(X) + _hashed_noise(X, seed)
+        def model(X, truth=truth, model_seed=model_seed):
+            return truth.predict(X) + hashed_normal(X, model_seed)
 
-    def first_order_error(sketch):
-        found = {row.tobytes(): c for row, c in zip(sketch.frequencies, sketch.coefficients) if row.any()}
-        true = {row.tobytes(): c for row, c in zip(truth.frequencies, truth.coefficients)}
-        return sum(abs(true.get(key, 0) - found.get(key, 0)) ** 2 for key in set(true) | set(found))
+        peeled = QSFT(b=4, random_state=model_seed, n_validation=0, complete_degree=0).fit(model, seq_length=n, alphabet=4)
+        completed = QSFT(b=4, random_state=model_seed, n_validation=0).fit(model, seq_length=n, alphabet=4)
+        before = {row.tobytes() for row in peeled.sketch_.frequencies}
+        added = {row.tobytes() for row in completed.sketch_.frequencies} - before
+        assert len(added) == completed.decode_results_[0].n_completed
+        assert added <= {row.tobytes() for row in truth.frequencies}
+        ratio = _first_order_error(completed.sketch_, truth) / _first_order_error(peeled.sketch_, truth)
+        assert ratio <= 1.0 + 1e-12
+        if added:
+            ratios.append(ratio)
+    assert ratios, f"the completion added no term to any of {n_models} models"
+    assert np.mean(ratios) < 0.8
 
-    peeled = QSFT(b=4, random_state=seed, n_validation=0, complete_degree=0).fit(model, seq_length=n, alphabet=4)
-    completed = QSFT(b=4, random_state=seed, n_validation=0).fit(model, seq_length=n, alphabet=4)
-    assert completed.decode_results_[0].n_completed >= 1
-    before = {row.tobytes() for row in peeled.sketch_.frequencies}
-    added = {row.tobytes() for row in completed.sketch_.frequencies} - before
-    assert added and added <= {row.tobytes() for row in truth.frequencies}
-    assert first_order_error(completed.sketch_) < 0.8 * first_order_error(peeled.sketch_)
 
-
-@pytest.mark.parametrize("seed", range(5))
-def test_completion_adds_nothing_to_pure_noise(seed):
-    rng = np.random.default_rng(seed)
+@pytest.mark.parametrize("offset", range(5))
+def test_completion_adds_nothing_to_pure_noise(offset, seed):
+    rng = np.random.default_rng([seed, offset])
 
     def noise(X):
         return 3.0 + rng.standard_normal(X.shape[0])
 
-    qsft = QSFT(b=4, n_repeats=3, random_state=seed, n_validation=0).fit(noise, seq_length=16, alphabet=4)
+    qsft = QSFT(b=4, n_repeats=3, random_state=seed + offset, n_validation=0).fit(noise, seq_length=16, alphabet=4)
     assert qsft.decode_results_[0].n_completed == 0
 
 
-def test_completion_is_off_for_complete_degree_zero_and_capped_by_max_degree():
-    truth = _additive_sketch(20, 1, (0.02, 0.3))
+def test_completion_is_off_for_complete_degree_zero_and_capped_by_max_degree(seed):
+    truth = _additive_sketch(20, seed, (0.02, 0.3))
 
     def model(X):
-        return truth.predict(X) + _hashed_noise(X, 1)
+        return truth.predict(X) + hashed_normal(X, seed)
 
     for options in ({"complete_degree": 0}, {"max_degree": 0}):
-        qsft = QSFT(b=4, random_state=1, n_validation=0, **options).fit(model, seq_length=20, alphabet=4)
+        qsft = QSFT(b=4, random_state=seed, n_validation=0, **options).fit(model, seq_length=20, alphabet=4)
         assert qsft.decode_results_[0].n_completed == 0
 
 
@@ -586,7 +586,7 @@ def test_fit_resumes_a_killed_campaign_without_requerying(tmp_path, seed):
     fresh = QSFT(random_state=seed, **OPTIONS).fit(truth.predict, seq_length=SEQ_LENGTH, alphabet=4)
     np.testing.assert_array_equal(resumed.sketch_.frequencies, fresh.sketch_.frequencies)
     np.testing.assert_array_equal(resumed.sketch_.coefficients, fresh.sketch_.coefficients)
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match="qsft.ckpt belongs to another query campaign"):
         QSFT(checkpoint=checkpoint, random_state=seed + 1, **OPTIONS).fit(truth.predict, seq_length=SEQ_LENGTH, alphabet=4)
 
 
@@ -663,7 +663,7 @@ def test_model_failures_are_reported():
     with pytest.raises(ModelOutputError, match="NaN|finite"):
         QSFT(b=2, n_repeats=1).fit(nan_model, seq_length=6, alphabet=4)
 
-    with pytest.raises(ModelOutputError):
+    with pytest.raises(ModelOutputError, match=r"must have shape \(\d+,\) or \(\d+, m\).*got shape \(\d+, 2, 2\)"):
         QSFT(b=2, n_repeats=1).fit(lambda X: np.zeros((len(X), 2, 2)), seq_length=6, alphabet=4)
 
 

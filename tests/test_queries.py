@@ -565,7 +565,7 @@ def test_batches_running_when_another_fails_are_still_checkpointed(tmp_path):
 def test_a_model_with_another_number_of_outputs_than_the_checkpoint_is_refused(tmp_path):
     points = numbered_points(20, 4)
     checkpoint = tmp_path / "ck"
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=r"model raised on batch 2 \(rows 10\.\.14\).*crashed on call 3"):
         run_queries(Recorder(fail_on_call=3), points, batch_size=5, checkpoint=checkpoint)
     match = r"batch 2 \(rows 10..14\) has 1 columns, but the batches stored in checkpoint .*ck have 3"
     with pytest.raises(ModelOutputError, match=match):
@@ -589,7 +589,7 @@ def test_a_checkpoint_in_use_by_a_running_campaign_is_refused(tmp_path):
 def test_progress_bar_counts_queries_from_the_resumed_points(tmp_path, capsys):
     points = numbered_points(30, 3)
     checkpoint = tmp_path / "ck"
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=r"model raised on batch 2 \(rows 10\.\.14\).*crashed on call 3"):
         run_queries(Recorder(fail_on_call=3), points, batch_size=5, checkpoint=checkpoint)
     capsys.readouterr()
     run_queries(
@@ -748,7 +748,7 @@ def test_a_complete_checkpoint_with_a_torn_tail_also_resumes_read_only(tmp_path,
 def test_an_incomplete_read_only_checkpoint_is_refused_before_querying(tmp_path, monkeypatch):
     points = numbered_points(40, 5)
     checkpoint = tmp_path / "half.ckpt"
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=r"model raised on batch 2 \(rows 16\.\.23\).*crashed on call 3"):
         run_queries(Recorder(fail_on_call=3), points, batch_size=8, checkpoint=checkpoint)
     _ReadOnlyFiles(monkeypatch, checkpoint)
     model = Recorder()
@@ -765,7 +765,7 @@ def test_read_only_checkpoints_on_disk(tmp_path):
     points = numbered_points(40, 5)
     complete, incomplete = tmp_path / "done.ckpt", tmp_path / "half.ckpt"
     full = run_queries(smooth_model, points, batch_size=8, checkpoint=complete).values
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=r"model raised on batch 2 \(rows 16\.\.23\).*crashed on call 3"):
         run_queries(Recorder(fail_on_call=3), points, batch_size=8, checkpoint=incomplete)
     os.chmod(complete, 0o444)
     os.chmod(incomplete, 0o444)

@@ -243,9 +243,9 @@ def test_check_random_state_rejects_negative(value: object) -> None:
 
 
 def test_errors_are_value_errors() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a non-negative integer seed, got -1"):
         check_random_state(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"X\[0\] has code 5 at position 1 .*range 0\.\.3"):
         check_codes(np.array([[5]]), q=4)
 
 
