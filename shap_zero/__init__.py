@@ -52,7 +52,7 @@ from shap_zero.fourier import FourierSketch
 from shap_zero.models import SequenceModel
 from shap_zero.synthetic import random_sparse_sketch
 
-from shap_zero import plots  # noqa: E402, F401  (sz.plots, as shap.plots; matplotlib loads only when drawing)
+from shap_zero import plots  # noqa: E402, F401  (sz.plots, as shap.plots; plots imports matplotlib only when drawing, although shap imports it already)
 
 __all__ = [
     "__version__",
