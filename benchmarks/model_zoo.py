@@ -39,7 +39,7 @@ import numpy as np
 import shap_zero as sz
 from benchmarks import genomic_models as gm
 from shap_zero.fourier import _lexicographic_min
-from shap_zero.sketch.decoder import count_low_degree
+from shap_zero.sketch.low_degree import count_low_degree
 
 __all__ = [
     "BenchmarkModel",

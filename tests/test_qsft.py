@@ -18,6 +18,7 @@ import pytest
 import shap_zero as sz
 from benchmarks.model_zoo import hashed_normal
 from shap_zero import QSFT
+from shap_zero._config import MAX_COMPLETION_COLUMNS
 from shap_zero._kernels.peeling import (
     CANDIDATE,
     MULTITON,
@@ -37,17 +38,12 @@ from shap_zero.exceptions import (
     ModelOutputError,
 )
 from shap_zero.sketch import decode
-from shap_zero.sketch.decoder import (
-    MAX_COMPLETION_COLUMNS,
-    _conjugate_bins,
-    _SeparableGram,
-    aliased_transforms,
-    count_low_degree,
-    low_degree_frequencies,
-    nested_samples,
-    refit_coefficients,
-)
+from shap_zero.sketch.conjugates import conjugate_bins
+from shap_zero.sketch.decoder import aliased_transforms, nested_samples
 from shap_zero.sketch.design import draw_design
+from shap_zero.sketch.low_degree import count_low_degree, low_degree_frequencies
+from shap_zero.sketch.refit import SeparableGram, refit_coefficients
+from shap_zero.sketch.statistics import linear_quantile
 
 TESTS = Path(__file__).resolve().parent
 
@@ -401,7 +397,7 @@ def test_separable_gram_matches_a_dense_solve(n_bins):
     rhs = np.empty(n_columns, dtype=np.complex128)
     refit_normal_equations(landing, atoms, bins, gram, rhs)
     gram.flat[:: n_columns + 1] += 1e-3  # distinct columns can coincide by chance here
-    system = _SeparableGram(gram, landing, n_bins)
+    system = SeparableGram(gram, landing, n_bins)
     np.testing.assert_allclose(system.solve(rhs), np.linalg.solve(gram, rhs), rtol=1e-9, atol=1e-12)
     wanted = rng.permutation(n_columns)[:15]
     np.testing.assert_allclose(
@@ -416,18 +412,18 @@ def test_separable_gram_matches_a_dense_solve(n_bins):
 def test_conjugate_bins_negate_every_digit():
     q, b = 4, 3
     digits = np.indices((q,) * b).reshape(b, -1).T
-    conj = _conjugate_bins(q, b)
+    conj = conjugate_bins(q, b)
     np.testing.assert_array_equal(digits[conj], (-digits) % q)
 
 
 @pytest.mark.parametrize("dense", [True, False])
 @pytest.mark.parametrize("hermitian", [True, False])
 def test_bin_domain_refit_equals_least_squares_on_all_samples(hermitian, dense, seed, monkeypatch):
-    import shap_zero.sketch.decoder as decoder_module
+    import shap_zero.sketch.refit as refit_module
 
     # Small supports are solved through dense normal equations, large ones with sparse
     # matrices; both paths against least squares on the samples themselves.
-    monkeypatch.setattr(decoder_module, "DENSE_REFIT_MAX_COLUMNS", 10_000 if dense else 0)
+    monkeypatch.setattr(refit_module, "DENSE_REFIT_MAX_COLUMNS", 10_000 if dense else 0)
     q, n, b = 4, 7, 3
     rng = np.random.default_rng(seed)
     design = draw_design(n, q, b, n_repeats=2, random_state=seed)
@@ -681,9 +677,8 @@ def test_decode_rejects_bad_arguments(seed):
 
 
 def test_noise_quantile_equals_numpys(rng):
-    from shap_zero.sketch.decoder import _linear_quantile
 
     for size in (1, 2, 3, 10, 384, 1001):
         values = rng.exponential(size=size)
         for level in (0.0, 0.25, 0.5, 0.9, 1.0):
-            assert _linear_quantile(values, level) == pytest.approx(float(np.quantile(values, level)), rel=1e-15, abs=1e-15)
+            assert linear_quantile(values, level) == pytest.approx(float(np.quantile(values, level)), rel=1e-15, abs=1e-15)

@@ -17,8 +17,9 @@ from shap_zero._validation import check_int
 from shap_zero.engines.base import EnginePlan, FitContext, OutputFit, SketchEngine
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.models import DEFAULT_BATCH_SIZE
-from shap_zero.sketch.decoder import DecodeResult, check_complete_degree, check_decoder_options, decode
+from shap_zero.sketch.decoder import DecodeResult, check_decoder_options, decode
 from shap_zero.sketch.design import choose_design, design_size, draw_design
+from shap_zero.sketch.low_degree import check_complete_degree
 
 __all__ = ["QSFT"]
 
