@@ -399,10 +399,9 @@ def check_codes(
                 f"{name}: expected integer symbol codes, got an array of dtype {X.dtype} with "
                 "non-integral or NaN entries"
             )
-        if X.size and (X.min() < 0 or X.max() >= q):
-            bad = float(X.min()) if X.min() < 0 else float(X.max())
-            raise InvalidSequenceError(f"{name}: has code {bad:g}, outside the valid range 0..{q - 1}")
-        X = X.astype(np.uint8)
+        # Whole numbers: the integer path below checks their range (values beyond 2^62 are
+        # out of range for any q and are clipped so that the conversion is defined).
+        X = np.clip(X, -(2.0**62), 2.0**62).astype(np.int64)
     # Signed and unsigned integers only: bool, and timedelta64 (which numpy files
     # under np.integer), are rejected here as well.
     if X.dtype.kind not in "iu":

@@ -16,7 +16,7 @@ reason: an entry here, its weight in :func:`shap_zero.attribution.indices.index_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal, NamedTuple, TypeVar, get_args
+from typing import Literal, NamedTuple, TypeVar
 
 __all__ = ["IndexInfo", "IndexName", "INDICES", "INDEX_NAMES", "INTERACTION_INDEX_NAMES", "document_indices"]
 
@@ -61,10 +61,6 @@ INDICES: dict[str, IndexInfo] = {
 INDEX_NAMES: tuple[str, ...] = tuple(INDICES)
 #: The indices defined at every order (all but the Shapley value).
 INTERACTION_INDEX_NAMES: tuple[str, ...] = tuple(name for name, info in INDICES.items() if info.any_order)
-
-if set(get_args(IndexName)) != set(INDEX_NAMES):  # pragma: no cover - caught on import
-    raise RuntimeError("shap_zero.indices: IndexName and INDICES list different indices")
-
 
 def _options(names: Iterable[str]) -> str:
     return "{" + ", ".join(f'"{name}"' for name in names) + "}"

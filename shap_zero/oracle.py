@@ -77,9 +77,6 @@ e.g. :math:`(q+1)^n` for the uniform background; this limit admits ``q=4, n=10``
 MODEL_BATCH_SIZE: int = 2**16
 """Number of sequences passed to the model per call."""
 
-MAX_ALPHABET: int = MAX_Q  # the library's one limit (shap_zero._config)
-"""Largest alphabet size: sequences are stored as ``uint8``."""
-
 INDEX_NAMES: tuple[str, ...] = INTERACTION_INDEX_NAMES
 """Interaction indices accepted by :func:`interaction_index_from_game`."""
 
@@ -100,7 +97,7 @@ def _check_int(value: object, name: str, low: int, high: int | None = None) -> i
 
 def _check_q(q: object) -> int:
     """Validate the alphabet size ``q`` (2..MAX_Q = 255: codes are ``uint8`` and 255 means "not a letter")."""
-    return _check_int(q, "q", 2, MAX_ALPHABET)
+    return _check_int(q, "q", 2, MAX_Q)
 
 
 def _check_real_array(array: object, name: str) -> np.ndarray:
@@ -336,9 +333,9 @@ def product_background(frequencies: object) -> tuple[np.ndarray, np.ndarray]:
     if freq.ndim != 2 or freq.shape[0] < 1:
         raise InvalidParameterError(f"frequencies must have shape (n, q) with n >= 1, got shape {freq.shape}")
     q = freq.shape[1]
-    if q < 2 or q > MAX_ALPHABET:
+    if q < 2 or q > MAX_Q:
         raise InvalidParameterError(
-            f"frequencies must have q in 2..{MAX_ALPHABET} columns, got shape {freq.shape}"
+            f"frequencies must have q in 2..{MAX_Q} columns, got shape {freq.shape}"
         )
     if np.any(freq < 0):
         raise InvalidParameterError(f"frequencies must be nonnegative, got minimum {freq.min()}")

@@ -343,3 +343,16 @@ def test_check_bool() -> None:
     for bad in ("yes", 1, 0, None, "False"):
         with pytest.raises(InvalidParameterError, match="flag: expected True or False"):
             check_bool(bad, name="flag")
+
+
+def test_integral_float_codes_out_of_range_name_the_row_and_position():
+    X = np.array([[0.0, 1.0], [2.0, 7.0]])
+    np.testing.assert_array_equal(check_codes(X[:1], q=4, integral_floats=True), [[0, 1]])
+    with pytest.raises(InvalidSequenceError, match=r"X\[1\] has code 7 at position 2 .* range 0\.\.3"):
+        check_codes(X, q=4, integral_floats=True)
+    with pytest.raises(InvalidSequenceError, match=r"X\[0\] has code -1 at position 1"):
+        check_codes([[-1.0, 0.0]], q=4, integral_floats=True)
+    with pytest.raises(InvalidSequenceError, match=r"X\[0\] has code \d+ at position 2"):
+        check_codes([[0.0, 1e300]], q=4, integral_floats=True)
+    with pytest.raises(InvalidParameterError, match="non-integral or NaN"):
+        check_codes([[0.5, 1.0]], q=4, integral_floats=True)

@@ -8,9 +8,7 @@ import math
 
 import numpy as np
 
-from shap_zero._config import (
-    MAX_COMPLETION_COLUMNS,
-)
+from shap_zero._config import MAX_COMPLETION_COLUMNS
 from shap_zero._validation import check_int
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import _lexicographic_min

@@ -7,9 +7,7 @@ import scipy.fft
 import scipy.sparse
 import scipy.sparse.linalg
 
-from shap_zero._config import (
-    DENSE_REFIT_MAX_COLUMNS,
-)
+from shap_zero._config import DENSE_REFIT_MAX_COLUMNS
 from shap_zero._kernels.dispatch import choose
 from shap_zero._kernels.peeling import (
     bins_of_terms,

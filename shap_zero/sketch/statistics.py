@@ -8,9 +8,7 @@ import math
 import numpy as np
 from scipy.stats import chi2
 
-from shap_zero._config import (
-    FALSE_ALARM,
-)
+from shap_zero._config import FALSE_ALARM
 
 __all__ = ["threshold_factor", "quantile_factor", "chi2_isf", "linear_quantile"]
 
