@@ -202,3 +202,40 @@ def test_incremental_fit_grows_without_losing_the_solution(problem, rng):
     found = fit.fit()
     assert found.basis.blocks == basis.blocks
     assert_allclose(found.tables, tables, atol=1e-7)
+
+
+def test_refine_moves_a_subset_fit_most_of_the_way_to_the_full_least_squares(rng):
+    # 100 terms, 20,000 rows: one preconditioned step shrinks the distance to the full
+    # solution by about 2 sqrt(p / N) = 0.14 (Marchenko-Pastur); a factor 3 is asserted.
+    n, q = 8, 3
+    basis = bl.BlockBasis(bl.blocks_up_to(n, 1) + [(0, 1), (2, 5), (3, 4), (1, 6)] + [(0, 2, 7)], n, q)
+    X = rng.integers(0, q, size=(20_000, n)).astype(np.uint8)
+    tables = basis.project(rng.normal(size=basis.n_entries))
+    rows = bl.Rows(X)
+    y = basis.predict(rows, 0.7, tables) + 2.0 * rng.normal(size=X.shape[0])
+    full = bl.solve(basis, rows, y, statistical_tolerance=0)
+    subset = bl.solve(basis, rows.take(np.arange(1000)), y[:1000], statistical_tolerance=0)
+    refined = bl.refine(subset, rows, y)
+
+    def distance(fit):
+        return np.sqrt(np.sum((fit.tables - full.tables) ** 2 * basis.entry_scale) + (fit.mean - full.mean) ** 2)
+
+    assert basis.n_terms <= bl.REFINE_TERMS_PER_ROW * rows.n_rows  # the step, not the fallback
+    assert distance(refined) < distance(subset) / 3
+    assert refined.iterations == subset.iterations + 1
+
+
+def test_refine_keeps_an_exact_fit_and_solves_when_the_rows_are_few(problem, rng):
+    n, q, X, basis = problem
+    rows = bl.Rows(X)
+    tables = basis.project(rng.normal(size=basis.n_entries))
+    y = basis.predict(rows, -0.4, tables)
+    exact = bl.solve(basis, rows.take(np.arange(2000)), y[:2000])
+    assert_allclose(bl.refine(exact, rows, y).tables, tables, atol=1e-8)
+    # 89 terms on 1,200 rows is above 1/16 term per row: refine falls back to a solve.
+    few = rows.take(np.arange(1200))
+    assert basis.n_terms > bl.REFINE_TERMS_PER_ROW * few.n_rows
+    noisy = y[:1200] + rng.normal(size=1200)
+    start = bl.solve(basis, rows.take(np.arange(600)), noisy[:600])
+    solved = bl.solve(basis, few, noisy, start=start)
+    assert_allclose(bl.refine(start, few, noisy).tables, solved.tables, atol=1e-12)

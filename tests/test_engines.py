@@ -110,6 +110,27 @@ def test_hybrid_engine_recovers_a_sparse_spectrum_exactly(rng, seed):
     assert engine.report_.n_model_queries <= 30_000
 
 
+def test_hybrid_search_on_part_of_the_rows_still_recovers_a_sparse_spectrum(rng, seed):
+    n = 12
+    truth = sz.random_sparse_sketch(n, 4, 40, max_degree=3, alphabet=sz.DNA, random_state=seed)
+    engine = sz.HybridEngine(budget=40_000, search_rows=15_000, random_state=seed)
+    sketch = engine.fit(truth.predict, seq_length=n, alphabet=sz.DNA).sketch_
+    _assert_same_function(sketch, truth, rng, n)
+    assert engine.report_.outputs[0].details["search_rows"] == 15_000
+
+
+def test_hybrid_search_rows_above_the_design_is_a_search_on_every_row(seed):
+    n = 8
+    truth = sz.random_sparse_sketch(n, 4, 20, max_degree=3, alphabet=sz.DNA, random_state=seed)
+    fits = [
+        sz.HybridEngine(budget=8_000, search_rows=rows, n_validation=0, random_state=seed)
+        .fit(truth.predict, seq_length=n, alphabet=sz.DNA)
+        for rows in (None, 10**9)
+    ]
+    assert_allclose(fits[0].sketch_.coefficients, fits[1].sketch_.coefficients, rtol=0, atol=0)
+    assert fits[0].report_.outputs[0].details["search_rows"] == 8_000
+
+
 def test_hybrid_search_finds_blocks_above_the_base_degree(rng, seed):
     # A degree-4 interaction whose sub-blocks are strong (a hierarchy), on top of a dense body.
     n = 10

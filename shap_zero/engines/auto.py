@@ -173,7 +173,7 @@ class AutoEngine(SketchEngine):
             bl.Rows(random_rows[:n_fit]), random_values[:n_fit], n, q,
             base_degree=state["base_degree"], max_degree=hybrid.max_degree, search_level=hybrid.search_level,
             max_candidates=hybrid.max_candidates, max_rounds=hybrid.max_rounds, heredity=hybrid.heredity,
-            progress=context.progress,
+            search_rows=hybrid.search_rows, progress=context.progress,
         )  # fmt: skip
         candidates: dict[str, bl.BlockFit] = {"hybrid": found}
         errors = {"hybrid": _mse(found.predict(selection), selection_values)}
@@ -209,7 +209,7 @@ class AutoEngine(SketchEngine):
         basis = start.basis
         rows = random_rows if chosen == "hybrid" else plan.points
         fit_values = random_values if chosen == "hybrid" else values
-        final = bl.solve(basis, bl.Rows(rows), fit_values, start=start)
+        final = bl.refine(start, bl.Rows(rows), fit_values)
         degrees, counts = np.unique(basis.degrees, return_counts=True)
         details.update(blocks_per_degree={str(int(d)): int(c) for d, c in zip(degrees, counts)}, n_terms=basis.n_terms)
         frequencies, coefficients = final.fourier()

@@ -58,6 +58,7 @@ __all__ = [
     "child_statistics",
     "count_block_terms",
     "cross_validate",
+    "refine",
     "solve",
 ]
 
@@ -350,16 +351,22 @@ def _conjugate_gradients(
 
 
 def _start(system: _NormalEquations, y: np.ndarray, penalty: float, start: BlockFit | None) -> tuple[_State, float]:
-    """The CG state at a warm start (or zero) and the squared preconditioned norm of the right-hand side."""
-    rhs = system.adjoint(y)
+    """The CG state at a warm start (or zero) and the squared preconditioned norm of the right-hand side.
+
+    A warm start takes one pass of each kernel, not two histograms: its residual is the
+    adjoint of ``y - f(x)``, and the norm of the right-hand side is taken as the weighted
+    ``sum w y^2``, which it equals in expectation under uniform rows (each block's
+    histogram of y carries that block's share of the variance; the mean's, the rest).
+    """
     if start is None:
+        rhs = system.adjoint(y)
         x = np.zeros(1 + system.basis.n_entries)
         state = _State(x, rhs.copy(), np.zeros(system.rows.n_rows))
-    else:
-        x = np.concatenate([[start.mean], start.tables])
-        fitted = system.fitted(x)
-        state = _State(x, rhs - system.adjoint(fitted) - penalty * system.scale * x, fitted)
-    return state, float(rhs @ (system.preconditioner(penalty) * rhs))
+        return state, float(rhs @ (system.preconditioner(penalty) * rhs))
+    x = np.concatenate([[start.mean], start.tables])
+    fitted = system.fitted(x)
+    state = _State(x, system.adjoint(y - fitted) - penalty * system.scale * x, fitted)
+    return state, float(system.weights @ (y * y))
 
 
 def solve(
@@ -416,6 +423,45 @@ def solve(
         system, y, penalty, state, rhs_norm2, tolerance, statistical_tolerance, max_iterations
     )
     return BlockFit(basis, float(state.x[0]), state.x[1:].copy(), float(penalty), iterations)
+
+
+#: :func:`refine` takes its single step only while the terms are at most this fraction
+#: of the rows (the preconditioned normal matrix then stays within about
+#: (1 +- 1/4)^2 of the identity, so the step shrinks the error at least twofold); above
+#: it, it solves.
+REFINE_TERMS_PER_ROW = 1 / 16
+
+
+def refine(fit: BlockFit, rows: Rows, y: np.ndarray) -> BlockFit:
+    """Least squares on every row from a fit on some of them, in one pass of each kernel.
+
+    Under uniform random rows the preconditioned normal matrix is the identity plus a
+    deviation of norm about ``2 sqrt(p / N)`` (p terms, N rows: Marchenko-Pastur), so one
+    preconditioned gradient step ``x + P A^T (y - A x)`` from a fit on a subset shrinks
+    its distance to the full least-squares solution by that factor: 0.05 at 2,238 terms
+    and 4M rows. A conjugate-gradient solve needs twice the passes for its first step
+    (it measures the curvature). Above :data:`REFINE_TERMS_PER_ROW` terms per row this
+    falls back to :func:`solve` from ``fit``.
+
+    Parameters
+    ----------
+    fit : BlockFit
+        Unpenalised fit, typically on a subset of ``rows``.
+    rows : Rows
+    y : ndarray of shape (N,)
+
+    Returns
+    -------
+    BlockFit
+        On the same basis; ``iterations`` counts the step as one.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if fit.basis.n_terms > REFINE_TERMS_PER_ROW * rows.n_rows:
+        return solve(fit.basis, rows, y, start=fit)
+    system = _NormalEquations(fit.basis, rows, np.ones(rows.n_rows))
+    x = np.concatenate([[fit.mean], fit.tables])
+    x += system.preconditioner(0.0) * system.adjoint(y - system.fitted(x))
+    return BlockFit(fit.basis, float(x[0]), x[1:].copy(), 0.0, fit.iterations + 1)
 
 
 class IncrementalFit:

@@ -15,6 +15,13 @@ reports this hierarchy in real models). The engine
 4. stops when no candidate passes, and returns the joint least-squares fit (ridge
    optional).
 
+Above ``search_rows`` queries the search (steps 2 to 4) runs on that many of them and
+the fit is then refined on every query (one preconditioned step). A pass over the
+rows costs the same for every candidate and solver iteration, so this bounds the
+search's cost at large budgets; what it gives up is power against blocks too weak to
+pass a test on ``search_rows`` queries but not on all of them (measured in
+``results/engine_scaling_tiger.md``).
+
 A block is all (q-1)^|S| Fourier terms on its support S, so a block that enters is
 fitted completely; its chi-square test compares its energy with what noise alone
 would leave there. On a model whose spectrum lies in the searched blocks (for example a
@@ -51,6 +58,8 @@ ROUND_TOLERANCE = 0.2
 #: Residual variance, as a fraction of the mean square of the values, below which the fit
 #: counts as exact and the search stops (the solver's own tolerance leaves about 1e-20).
 EXACT_FIT = 1e-16
+#: Default of ``search_rows``.
+DEFAULT_SEARCH_ROWS = 1_000_000
 
 
 class HybridEngine(SketchEngine):
@@ -83,6 +92,10 @@ class HybridEngine(SketchEngine):
         Folds when ``penalty="cv"``.
     rows_per_term : float, default 10
         Queries per term for the default ``base_degree``.
+    search_rows : int or None, default 1000000
+        Queries the search scores candidates and solves on, when the design has more
+        (the first ones: the design is in random order); the final fit uses every query.
+        None searches on all of them.
     budget, n_validation, check_sequences, check_permutations, batch_size, executor, checkpoint, progress, random_state
         As in :class:`~shap_zero.engines.base.SketchEngine`.
 
@@ -118,6 +131,7 @@ class HybridEngine(SketchEngine):
         penalty: float | Literal["cv"] = 0.0,
         n_folds: int = 3,
         rows_per_term: float = 10.0,
+        search_rows: int | None = DEFAULT_SEARCH_ROWS,
         budget: int | None = None,
         n_validation: int = 1000,
         check_sequences: int = 0,
@@ -138,6 +152,7 @@ class HybridEngine(SketchEngine):
         self.penalty = penalty
         self.n_folds = n_folds
         self.rows_per_term = rows_per_term
+        self.search_rows = search_rows
 
     # ------------------------------------------------------------------ engine hooks
     def minimum_budget(self, n: int, q: int) -> int:
@@ -164,6 +179,7 @@ class HybridEngine(SketchEngine):
         check_int(self.max_candidates, name="max_candidates", minimum=1)
         check_int(self.max_rounds, name="max_rounds", minimum=0)
         check_int(self.heredity, name="heredity", minimum=1)
+        check_int(self.search_rows, name="search_rows", minimum=1, allow_none=True)
         check_fit_options(self.penalty, self.n_folds, self.rows_per_term)
 
     def _plan(self, n: int, q: int, budget: int | None, rng: np.random.Generator) -> EnginePlan:
@@ -182,11 +198,13 @@ class HybridEngine(SketchEngine):
             rows, values, context.n, context.q,
             base_degree=plan.info["base_degree"], max_degree=int(self.max_degree),
             search_level=float(self.search_level), max_candidates=int(self.max_candidates),
-            max_rounds=int(self.max_rounds), heredity=int(self.heredity), progress=context.progress,
+            max_rounds=int(self.max_rounds), heredity=int(self.heredity),
+            search_rows=self.search_rows, progress=context.progress,
         )  # fmt: skip
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = {"search_rows": min(rows.n_rows, self.search_rows or rows.n_rows)}
         if self.penalty == "cv" or float(self.penalty) > 0:
-            fit, details = fit_ridge(fit.basis, rows, values, self.penalty, int(self.n_folds), context.progress)
+            fit, ridge = fit_ridge(fit.basis, rows, values, self.penalty, int(self.n_folds), context.progress)
+            details.update(ridge)
         degrees, counts = np.unique(fit.basis.degrees, return_counts=True)
         details.update(
             blocks_per_degree={str(int(d)): int(c) for d, c in zip(degrees, counts)},
@@ -210,6 +228,7 @@ def search_blocks(
     max_candidates: int,
     max_rounds: int,
     heredity: int = 2,
+    search_rows: int | None = None,
     progress: bool = False,
 ) -> tuple[bl.BlockFit, list[dict[str, Any]]]:
     """Fit every block up to ``base_degree``, then grow higher-degree blocks by tests.
@@ -222,16 +241,22 @@ def search_blocks(
     n, q : int
     base_degree, max_degree, search_level, max_candidates, max_rounds, heredity
         As in :class:`HybridEngine`.
+    search_rows : int, optional
+        Search on the first this many rows only (default: all of them); the fit found
+        is then refined on every row (:func:`~shap_zero.engines.blocks.refine`).
     progress : bool
         A progress bar over rounds.
 
     Returns
     -------
     fit : BlockFit
-        The joint least-squares fit of the base and the blocks found.
+        The joint least-squares fit of the base and the blocks found, on every row.
     rounds : list of dict
         Per round: candidates scored, blocks added, residual variance.
     """
+    all_rows, all_values = rows, values
+    if search_rows is not None and search_rows < rows.n_rows:
+        rows, values = rows.take(np.arange(search_rows)), values[:search_rows]
     n_rows = rows.n_rows
     fit = bl.IncrementalFit(bl.BlockBasis(bl.blocks_up_to(n, base_degree), n, q), rows, values)
     fit.iterate(statistical_tolerance=ROUND_TOLERANCE)
@@ -278,8 +303,10 @@ def search_blocks(
             fresh = set(added)
             fit.extend(added)
             fit.iterate(statistical_tolerance=ROUND_TOLERANCE)
-    fit.iterate()
-    return fit.fit(), history
+    if rows is all_rows:
+        fit.iterate()
+        return fit.fit(), history
+    return bl.refine(fit.fit(), all_rows, all_values), history
 
 
 def _added_blocks(
