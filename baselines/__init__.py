@@ -3,14 +3,15 @@
 Every baseline follows one protocol (:class:`Baseline`): ``explain(model, X, *,
 seq_length, alphabet, random_state=None)`` on a model of integer codes returns a
 :class:`BaselineResult` with the SHAP values, the base values and the cost (model rows
-evaluated and wall time). Uses only shap_zero's public API; shap_zero never imports
+evaluated and wall time). A baseline that declares :class:`HarnessInfo` is a method
+of the benchmark harness (:func:`harness_baselines` finds it). Uses only shap_zero's public API; shap_zero never imports
 this package.
 
 :class:`FastSHAP` needs PyTorch (the ``fastshap`` extra); torch is imported only when
 one is created, so this package imports without it.
 """
 
-from baselines._protocol import Baseline, BaselineResult, CountingModel
+from baselines._protocol import Baseline, BaselineResult, CountingModel, HarnessInfo, harness_baselines
 from baselines.exact import ExactSHAP
 from baselines.fastshap import FastSHAP
 from baselines.interactions import (
@@ -31,9 +32,11 @@ __all__ = [
     "CountingModel",
     "ExactSHAP",
     "FastSHAP",
+    "HarnessInfo",
     "KernelSHAP",
     "MonteCarloSHAP",
     "PermutationSHAP",
+    "harness_baselines",
 ]
 
 # Interaction baselines (InteractionBaseline.explain_interactions -> InteractionResult).

@@ -24,11 +24,14 @@ Every baseline computes interventional Shapley values,
 from __future__ import annotations
 
 import abc
+import importlib
+import importlib.util
+import pkgutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -37,7 +40,15 @@ from shap_zero._config import MAX_Q
 from shap_zero._validation import check_codes as validate_codes
 from shap_zero.exceptions import InvalidParameterError
 
-__all__ = ["Baseline", "BaselineResult", "CountingModel", "RandomState", "SampledBackgroundBaseline"]
+__all__ = [
+    "Baseline",
+    "BaselineResult",
+    "CountingModel",
+    "HarnessInfo",
+    "RandomState",
+    "SampledBackgroundBaseline",
+    "harness_baselines",
+]
 
 RandomState = None | int | np.random.Generator
 """What ``random_state`` accepts: None (fresh entropy), a seed, or a Generator."""
@@ -151,6 +162,89 @@ class CountingModel:
         return out
 
 
+@dataclass(frozen=True)
+class HarnessInfo:
+    """How the benchmark harness (``benchmarks/harness.py``) runs, names and draws a baseline.
+
+    A baseline class that sets ``harness = HarnessInfo(...)`` is a harness method: suites
+    name it by :attr:`method`, and the harness runs it by its :attr:`runner`, the
+    protocol it follows:
+
+    - ``"per_sequence"``: ``cls(**settings).explain(model, X, ...)`` on one sequence at a
+      time (a :class:`Baseline` that pays model queries per sequence);
+    - ``"amortized"``: ``cls(progress=..., **settings)``, then ``fit(model, *,
+      seq_length, alphabet, random_state, validation)`` once (its cost on
+      ``fit_report_.n_model_queries`` and ``.seconds``), then ``explain`` per sequence;
+      ``harness_extra()`` may add figures to the cell;
+    - ``"interactions"``: ``cls(**settings).explain_interactions(model, X, ...)`` (an
+      :class:`~baselines.interactions.InteractionBaseline`).
+
+    Attributes
+    ----------
+    method : str
+        The name suites use (``MethodSpec.method``).
+    runner : {"per_sequence", "amortized", "interactions"}
+    label : str
+        Name in legends and tables.
+    colour : str
+        Matplotlib colour of its curves.
+    marker : str, default "o"
+    describe : str, optional
+        Format string of a cell's settings in tables, e.g.
+        ``"KernelSHAP, {nsamples:,} coalitions"``; default :attr:`label`.
+    needs : tuple of (str, str), optional
+        A module it imports and the command that installs it; the harness skips the
+        method, with that reason, when the module is missing.
+    warm_up : tuple of dict, default ({},)
+        Settings of untimed runs on a tiny problem before any cell (compilation and
+        first-call costs belong to no sequence).
+    """
+
+    method: str
+    runner: Literal["per_sequence", "amortized", "interactions"]
+    label: str
+    colour: str
+    marker: str = "o"
+    describe: str | None = None
+    needs: tuple[str, str] | None = None
+    warm_up: tuple[dict[str, Any], ...] = ({},)
+
+    def description(self, settings: dict[str, Any]) -> str:
+        """A readable name of one setting of the method (the label and the settings when
+        :attr:`describe` names a setting the cell lacks)."""
+        try:
+            return self.label if self.describe is None else self.describe.format(**settings)
+        except KeyError:
+            listed = ", ".join(f"{key}={value}" for key, value in sorted(settings.items()))
+            return f"{self.label} ({listed})" if listed else self.label
+
+    def missing(self) -> str | None:
+        """Why the method cannot run here (its module is missing), or None."""
+        if self.needs is None or importlib.util.find_spec(self.needs[0]) is not None:
+            return None
+        return f"{self.needs[0]} is not installed ({self.needs[1]})"
+
+
+def harness_baselines() -> dict[str, type]:
+    """Every baseline class of this package that declares :class:`HarnessInfo`, by method name.
+
+    Imports every module of the package (none imports an optional dependency at import
+    time), so a new baseline needs only its module.
+    """
+    import baselines
+
+    found: dict[str, type] = {}
+    for module_info in sorted(pkgutil.iter_modules(baselines.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"baselines.{module_info.name}")
+        for value in vars(module).values():
+            info = getattr(value, "harness", None)
+            if isinstance(value, type) and isinstance(info, HarnessInfo) and value.__module__ == module.__name__:
+                if info.method in found and found[info.method] is not value:
+                    raise RuntimeError(f"two baselines declare the harness method {info.method!r}")
+                found[info.method] = value
+    return found
+
+
 class Baseline(abc.ABC):
     """A SHAP estimator for models on integer codes, with its cost.
 
@@ -161,6 +255,8 @@ class Baseline(abc.ABC):
 
     #: Name reported in :attr:`BaselineResult.method`.
     name: str = "baseline"
+    #: How the benchmark harness runs it (None: not a harness method).
+    harness: ClassVar[HarnessInfo | None] = None
 
     def explain(
         self,

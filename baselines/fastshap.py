@@ -70,6 +70,7 @@ import numpy as np
 from baselines._protocol import (
     Baseline,
     CountingModel,
+    HarnessInfo,
     RandomState,
     _check_alphabet,
     _check_int,
@@ -388,6 +389,11 @@ class FastSHAP(Baseline):
     """
 
     name = "fastshap"
+    harness = HarnessInfo(
+        method="fastshap", runner="amortized", label="FastSHAP", colour="#1f78b4", marker="*",
+        describe="FastSHAP, at most {max_epochs} epochs", needs=("torch", 'pip install "shap_zero[fastshap]"'),
+        warm_up=({"n_train": 40, "validation_size": 10, "n_subsets": 2, "max_epochs": 1, "n_empty": 20},),
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -549,6 +555,25 @@ class FastSHAP(Baseline):
         """
         self._require_fitted()
         return self.fit_report_.queries_to_reach(metric, target)
+
+    def harness_extra(self) -> dict[str, Any]:
+        """What the benchmark harness stores with a cell (:class:`~baselines.HarnessInfo`).
+
+        Returns
+        -------
+        dict
+            ``epochs``, and ``to_pearson_0.9`` and ``to_pearson_0.95``: the training
+            queries and seconds until the validation Pearson correlation first reached
+            that value (None when it did not, or without validation).
+        """
+        self._require_fitted()
+        report = self.fit_report_
+        extra: dict[str, Any] = {"epochs": report.epochs}
+        monitored = bool(report.history) and "pearson" in report.history[0]
+        for target in (0.9, 0.95):
+            reached = self.queries_to_reach("pearson", target) if monitored else None
+            extra[f"to_pearson_{target}"] = None if reached is None else {"queries": reached[0], "seconds": reached[1]}
+        return extra
 
     # -- Baseline protocol ----------------------------------------------------------
 

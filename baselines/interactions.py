@@ -29,13 +29,14 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 import shap_zero
 from baselines._protocol import (
     CountingModel,
+    HarnessInfo,
     RandomState,
     _check_alphabet,
     _check_int,
@@ -130,8 +131,12 @@ def align(values_source: Any, subsets: Sequence[Sequence[int]]) -> np.ndarray:
 
 @document_indices
 @dataclass(frozen=True, eq=False)
-class InteractionResult:
+class InteractionResult(shap_zero.Interactions):
     """Interaction indices of N sequences on the dense subset layout, with their cost.
+
+    shap_zero's :class:`~shap_zero.Interactions` (index, order, subsets, values, base
+    values, n, background and the look-ups ``column`` and ``get``) with every subset
+    listed, plus what computing it cost.
 
     Attributes
     ----------
@@ -148,6 +153,10 @@ class InteractionResult:
         The value of the empty coalition, ``v_x(empty) = E_P f``. SV, STII, FSII, k-SII
         and Möbius give the empty set this value, so e.g. for k-SII
         ``values.sum(1) + base_values`` is the model output.
+    n : int
+        Sequence length.
+    background : str
+        The kind of background: ``"uniform"`` or ``"set"``.
     n_model_queries : int
         Number of sequences (rows) the model was evaluated on, in total.
     seconds : float
@@ -159,62 +168,10 @@ class InteractionResult:
         ``"amortized"``).
     """
 
-    index: str
-    order: int
-    subsets: tuple[Subset, ...]
-    values: np.ndarray
-    base_values: np.ndarray
-    n_model_queries: int
-    seconds: float
-    method: str
+    n_model_queries: int = 0
+    seconds: float = 0.0
+    method: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        """Sequence length: the dense layout lists every position as a singleton."""
-        return sum(1 for s in self.subsets if len(s) == 1)
-
-    @property
-    def n_sequences(self) -> int:
-        """Number of explained sequences N."""
-        return int(self.values.shape[0])
-
-    def column(self, subset: Sequence[int]) -> int:
-        """Column of ``subset`` in :attr:`values`.
-
-        Parameters
-        ----------
-        subset : sequence of int
-            1..order distinct positions in ``0..n-1``, in any order.
-
-        Returns
-        -------
-        int
-        """
-        key = tuple(sorted(int(i) for i in subset))
-        lookup = self.__dict__.get("_lookup")
-        if lookup is None:
-            lookup = {s: u for u, s in enumerate(self.subsets)}
-            object.__setattr__(self, "_lookup", lookup)  # a cache; the dataclass stays frozen
-        if key not in lookup:
-            raise InvalidParameterError(
-                f"subset must hold 1..{self.order} distinct positions in 0..{self.n - 1}; got {subset!r}"
-            )
-        return lookup[key]
-
-    def get(self, subset: Sequence[int]) -> np.ndarray:
-        """Values of all N sequences at one subset.
-
-        Parameters
-        ----------
-        subset : sequence of int
-            1..order distinct positions in ``0..n-1``, in any order.
-
-        Returns
-        -------
-        ndarray of shape (N,), float64
-        """
-        return self.values[:, self.column(subset)].copy()
 
     def on(self, subsets: Sequence[Sequence[int]]) -> np.ndarray:
         """Values on another list of subsets (e.g. a shap_zero ``Interactions.subsets``).
@@ -275,6 +232,8 @@ def from_shap_zero(
         subsets=subsets,
         values=align(interactions, subsets),
         base_values=np.asarray(interactions.base_values, dtype=np.float64).copy(),
+        n=interactions.n,
+        background=interactions.background,
         n_model_queries=int(n_model_queries),
         seconds=float(seconds),
         method=method,
@@ -299,6 +258,8 @@ class InteractionBaseline(abc.ABC):
 
     #: Name reported in :attr:`InteractionResult.method`.
     name: str = "interaction-baseline"
+    #: How the benchmark harness runs it (None: not a harness method).
+    harness: ClassVar[HarnessInfo | None] = None
 
     #: Indices this baseline computes.
     supported_indices: tuple[str, ...] = INDEX_NAMES
@@ -369,6 +330,8 @@ class InteractionBaseline(abc.ABC):
             subsets=subsets,
             values=values,
             base_values=as_base_values(base_values, codes.shape[0]),
+            n=n,
+            background="uniform" if isinstance(getattr(self, "background", "uniform"), str) else "set",
             n_model_queries=counting.rows,
             seconds=seconds,
             method=self.name,

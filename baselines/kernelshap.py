@@ -12,6 +12,7 @@ import shap
 
 from baselines._protocol import (
     CountingModel,
+    HarnessInfo,
     RandomState,
     SampledBackgroundBaseline,
     _check_int,
@@ -57,6 +58,11 @@ class KernelSHAP(SampledBackgroundBaseline):
     """
 
     name = "kernelshap"
+    harness = HarnessInfo(
+        method="kernelshap", runner="per_sequence", label="KernelSHAP", colour="#d95f02", marker="D",
+        describe="KernelSHAP, {nsamples:,} coalitions x {background_size} background",
+        warm_up=({"nsamples": 16, "background_size": 2},),
+    )  # fmt: skip
 
     def __init__(self, nsamples: int = 2048, background_size: int = 100, background: Any = "uniform") -> None:
         super().__init__(background_size, background)

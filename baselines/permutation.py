@@ -9,6 +9,7 @@ import shap
 
 from baselines._protocol import (
     CountingModel,
+    HarnessInfo,
     RandomState,
     SampledBackgroundBaseline,
     _check_int,
@@ -57,6 +58,11 @@ class PermutationSHAP(SampledBackgroundBaseline):
     """
 
     name = "permutation"
+    harness = HarnessInfo(
+        method="permutation", runner="per_sequence", label="PermutationSHAP", colour="#e7298a", marker="v",
+        describe="PermutationSHAP, {max_evals:,} evaluations x {background_size} background",
+        warm_up=({"max_evals": 20, "background_size": 2},),
+    )  # fmt: skip
 
     def __init__(self, max_evals: int = 500, background_size: int = 100, background: Any = "uniform") -> None:
         super().__init__(background_size, background)

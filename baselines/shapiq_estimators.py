@@ -12,6 +12,7 @@ import numpy as np
 
 from baselines._protocol import (
     CountingModel,
+    HarnessInfo,
     RandomState,
     _check_int,
     check_background_option,
@@ -220,6 +221,14 @@ class ShapiqInteractions(InteractionBaseline):
     """
 
     name = "shapiq"
+    harness = HarnessInfo(
+        method="shapiq", runner="interactions", label="shapiq", colour="#666666",
+        describe="{approximator}, {budget:,} coalitions x {background_size} background",
+        needs=("shapiq", "pip install shapiq==1.4.1"),
+        warm_up=tuple(
+            {"approximator": name, "budget": 16, "background_size": 2} for name in ("KernelSHAPIQ", "SVARMIQ", "SHAPIQ")
+        ),
+    )  # fmt: skip
 
     def __init__(
         self,

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from baselines import harness_baselines
 from benchmarks import metrics
 from benchmarks.harness import load_cells, machine_info
 from benchmarks.suites import Suite
@@ -82,6 +83,16 @@ def engine_of(cell: dict[str, Any]) -> str | None:
 def _curve_key(cell: dict[str, Any]) -> str:
     """What a cell's cost-accuracy curve is: its engine for SHAP zero cells, else its method."""
     return engine_of(cell) or cell["method"]
+
+
+def _runner(cell: dict[str, Any]) -> str | None:
+    """The protocol a baseline cell was run by (:class:`baselines.HarnessInfo`), None for SHAP zero's."""
+    cls = harness_baselines().get(cell.get("method", ""))
+    return None if cls is None else cls.harness.runner
+
+
+#: The per-sequence baseline of the break-even tables: KernelSHAP, the paper's comparison.
+BREAK_EVEN_BASELINE = "kernelshap"
 
 
 def noise_floor(reference: dict[str, Any] | None) -> float | None:
@@ -250,14 +261,14 @@ def summarise_suite(
             c.get("cell_seconds", 0.0) for c in [*methods, *([reference] if reference else [])]
         )
         ok = [c for c in methods if _ok(c)]
-        kernels = [c for c in ok if c["method"] == "kernelshap" and c.get("accuracy")]
+        kernels = [c for c in ok if c["method"] == BREAK_EVEN_BASELINE and c.get("accuracy")]
         zeros = [c for c in ok if c["method"] in ("shap_zero", "exact")]
         model_summary["equal_accuracy"] = [r for z in zeros if (r := _equal_accuracy_row(z, kernels))]
         model_summary["noise_floor"] = noise_floor(reference)
         # The budgeted engines only: the dense transform is exact at q^n queries by construction.
         sketches = [c for c in ok if c["method"] == "shap_zero" and c.get("accuracy")]
         model_summary["engines"] = _best_engine_row(sketches, kernels)
-        shapiq_cells = [c for c in ok if c["method"] == "shapiq"]
+        shapiq_cells = [c for c in ok if _runner(c) == "interactions"]
         # Interactions: the most accurate SHAP zero setting (by its SHAP values) against each estimator.
         best_zero = min(zeros, key=lambda c: (c.get("accuracy") or {}).get("nmse", math.inf), default=None)
         model_summary["interactions"] = [] if best_zero is None else _interaction_rows(best_zero, shapiq_cells)
@@ -321,14 +332,8 @@ def _pretty(cell: dict[str, Any]) -> str:
         return f"SHAP zero ({engine_of(cell)}), budget {settings.get('budget', 0):,}"
     if method == "exact":
         return "exact transform (q^n queries)"
-    if method == "kernelshap":
-        return f"KernelSHAP, {settings['nsamples']:,} coalitions x {settings['background_size']} background"
-    if method == "shapiq":
-        return (
-            f"{settings['approximator']}, {settings.get('budget', 0):,} coalitions x "
-            f"{settings.get('background_size')} background"
-        )
-    return cell["label"]
+    cls = harness_baselines().get(method)
+    return cell["label"] if cls is None else cls.harness.description(settings)
 
 
 def _reference_text(reference: dict[str, Any] | None) -> str:
@@ -407,16 +412,19 @@ def interaction_table(summary: dict[str, Any]) -> str:
 
 
 def fastshap_table(summary: dict[str, Any]) -> str:
-    """FastSHAP's training cost to reach a Pearson correlation, next to SHAP zero's sketch."""
+    """The amortized baselines' training cost to reach a Pearson correlation (FastSHAP's
+    ``harness_extra``), next to SHAP zero's sketch."""
+    amortized = [m for m, cls in harness_baselines().items() if cls.harness.runner == "amortized"]
+    names = " / ".join(harness_baselines()[m].harness.label for m in amortized)
     lines = [
-        "| model | FastSHAP training (total) | to Pearson 0.9 | to Pearson 0.95 | final Pearson / NMSE | "
+        f"| model | {names} training (total) | to Pearson 0.9 | to Pearson 0.95 | final Pearson / NMSE | "
         "SHAP zero (most accurate setting): one-time, Pearson / NMSE |",
         "|---|---|---|---|---|---|",
     ]
     for model in summary["models"]:
         cells = [c for c in model.get("cells", []) if c.get("status") == "ok"]
         zeros = [c for c in cells if c["method"] == "shap_zero" and c.get("accuracy")]
-        for cell in (c for c in cells if c["method"] == "fastshap"):
+        for cell in (c for c in cells if c["method"] in amortized):
             reach = [cell["extra"].get(f"to_pearson_{t}") for t in (0.9, 0.95)]
             reach_text = [
                 "not reached" if r is None else f"{r['queries']:,} queries, {_fmt_seconds(r['seconds'])}" for r in reach
@@ -530,33 +538,28 @@ def cells_table(summary: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------
 
 
-#: One colour per curve (SHAP zero's engines, other methods), the same in every panel and
-#: figure; q-SFT keeps the colour SHAP zero had before the engines.
-FAMILY_COLOURS = {
-    "qsft": "#1b9e77",
-    "regression": "#a6761d",
-    "hybrid": "#66a61e",
-    "exact": "#7570b3",
-    "kernelshap": "#d95f02",
-    "permutation": "#e7298a",
-    "fastshap": "#1f78b4",
-    "shapiq": "#666666",
+#: Legend name, colour and marker of SHAP zero's curves (its engines and the dense
+#: transform), the same in every panel and figure; q-SFT keeps the colour SHAP zero had
+#: before the engines. The baselines declare theirs (:class:`baselines.HarnessInfo`).
+ENGINE_STYLES = {
+    "qsft": ("SHAP zero: q-SFT", "#1b9e77", "o"),
+    "regression": ("SHAP zero: regression", "#a6761d", "s"),
+    "hybrid": ("SHAP zero: hybrid", "#66a61e", "^"),
+    "auto": ("SHAP zero: auto", "#e6ab02", "X"),
+    "exact": ("exact transform", "#7570b3", "P"),
 }
-#: Legend names and markers of the curves of the cost-accuracy figure.
-CURVE_NAMES = {
-    "qsft": "SHAP zero: q-SFT",
-    "regression": "SHAP zero: regression",
-    "hybrid": "SHAP zero: hybrid",
-    "exact": "exact transform",
-    "kernelshap": "KernelSHAP",
-    "permutation": "PermutationSHAP",
-    "fastshap": "FastSHAP",
-}
-_MARKERS = {
-    "qsft": "o", "regression": "s", "hybrid": "^", "exact": "P", "kernelshap": "D", "permutation": "v", "fastshap": "*",
-}  # fmt: skip
-#: Legend order: SHAP zero's engines first, then the other methods.
-_CURVE_ORDER = {key: rank for rank, key in enumerate(CURVE_NAMES)}
+
+
+def curve_styles() -> dict[str, tuple[str, str, str]]:
+    """(legend name, colour, marker) of every curve: SHAP zero's first, then the baselines'."""
+    styles = dict(ENGINE_STYLES)
+    for method, cls in harness_baselines().items():
+        styles[method] = (cls.harness.label, cls.harness.colour, cls.harness.marker)
+    return styles
+
+
+def _colour(key: str) -> str:
+    return curve_styles().get(key, (key, "#000000", "o"))[1]
 #: NMSE below this is drawn at this value (exact recovery, round-off of 1e-28 otherwise rules the axis).
 NMSE_FLOOR = 1e-6
 
@@ -580,7 +583,7 @@ def _shades(cells: list[dict[str, Any]]) -> dict[str, Any]:
         members = sorted(
             (c for c in cells if _curve_key(c) == family), key=lambda c: float(_total(c, "queries", 1_000))
         )
-        base = np.array(to_rgb(FAMILY_COLOURS.get(family, "#000000")))
+        base = np.array(to_rgb(_colour(family)))
         for k, cell in enumerate(members):
             lighten = 0.55 * (1 - (k + 1) / len(members))  # the costliest setting in full colour
             colours[cell["label"]] = tuple(base + (1 - base) * lighten)
@@ -627,12 +630,14 @@ def _engines_figure(plt: Any, models: list[dict[str, Any]], path: Path) -> None:
                 continue
             queries = float(_total(cell, "queries", COST_SEQUENCES))
             curves.setdefault(_curve_key(cell), []).append((queries, max(_nmse(cell), NMSE_FLOOR)))
-        for key in sorted(curves, key=lambda key: (_CURVE_ORDER.get(key, len(_CURVE_ORDER)), key)):
+        styles = curve_styles()
+        order = {key: rank for rank, key in enumerate(styles)}
+        for key in sorted(curves, key=lambda key: (order.get(key, len(order)), key)):
             points = sorted(curves[key])
+            name, colour, marker = styles.get(key, (key, "#000000", "o"))
             ax.loglog(
-                *zip(*points, strict=True), marker=_MARKERS.get(key, "o"),
-                linestyle="-" if len(points) > 1 else "none", color=FAMILY_COLOURS.get(key),
-                label=CURVE_NAMES.get(key, key), ms=6, lw=1.3, markerfacecolor="none", markeredgewidth=1.3,
+                *zip(*points, strict=True), marker=marker, linestyle="-" if len(points) > 1 else "none",
+                color=colour, label=name, ms=6, lw=1.3, markerfacecolor="none", markeredgewidth=1.3,
             )  # fmt: skip
         floor = model.get("noise_floor")
         if floor is not None:
@@ -696,7 +701,7 @@ def _figures(
             families.setdefault(_curve_key(cell), []).append((queries, max(cell["accuracy"]["nmse"], NMSE_FLOOR)))
         for method, points in sorted(families.items()):
             points.sort()
-            ax.loglog(*zip(*points, strict=True), "o-", label=method, ms=4, color=FAMILY_COLOURS.get(method))
+            ax.loglog(*zip(*points, strict=True), "o-", label=method, ms=4, color=_colour(method))
         ax.set_title(_title(model), fontsize=9)
         ax.set_xlabel("model queries to explain 1,000 sequences")
         ax.set_ylabel(f"NMSE vs reference (floor {NMSE_FLOOR:g})")
@@ -722,7 +727,7 @@ def _figures(
         width = 0.8 / max(len(shown), 1)
         positions = np.arange(model["info"]["seq_length"])
         for k, (name, cell) in enumerate(shown):
-            colour = "black" if name == "reference" else FAMILY_COLOURS.get(_curve_key(cell))
+            colour = "black" if name == "reference" else _colour(_curve_key(cell))
             ax.bar(positions + k * width, cell["arrays"]["values"][0], width=width, label=name, color=colour)
         ax.set_title(f"{_title(model)}: SHAP values of the first explained sequence", fontsize=9)
         ax.set_xticks(positions + 0.4 - width / 2, [str(p + 1) for p in positions], fontsize=6)

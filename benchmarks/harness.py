@@ -42,6 +42,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import shap_zero as sz
+from baselines import harness_baselines
 from benchmarks import metrics, model_zoo
 from benchmarks.suites import MethodSpec, ModelSpec, Suite
 
@@ -401,10 +402,8 @@ def _run_shap_zero(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dic
     return record, {"values": values, "interactions": dense}
 
 
-def _run_sampling_baseline(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    from baselines import KernelSHAP, PermutationSHAP
-
-    cls = {"kernelshap": KernelSHAP, "permutation": PermutationSHAP}[spec.method]
+def _run_per_sequence(ctx: _Context, cls: type, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A baseline that pays model queries per sequence (``runner="per_sequence"``)."""
     baseline = cls(**spec.settings)
     rows = []
     values = np.empty(ctx.X.shape)
@@ -414,7 +413,7 @@ def _run_sampling_baseline(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, A
         result = baseline.explain(
             ctx.function, ctx.X[i : i + 1], seq_length=ctx.n, alphabet=ctx.model.alphabet,
             random_state=ctx.suite.seed + i,
-        )
+        )  # fmt: skip
         values[i] = result.values[0]
         seconds += result.seconds
         rows.append(result.n_model_queries)
@@ -429,43 +428,36 @@ def _run_sampling_baseline(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, A
     return record, {"values": values}
 
 
-def _run_fastshap(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    from baselines.fastshap import FastSHAP
-
-    baseline = FastSHAP(progress=ctx.progress, **spec.settings)
+def _run_amortized(ctx: _Context, cls: type, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A baseline trained once, then explaining cheaply (``runner="amortized"``)."""
+    baseline = cls(progress=ctx.progress, **spec.settings)
     validation = None if ctx.reference is None else (ctx.X, ctx.reference)
     baseline.fit(
         ctx.function, seq_length=ctx.n, alphabet=ctx.model.alphabet, random_state=ctx.suite.seed,
         validation=validation,
-    )
+    )  # fmt: skip
     report = baseline.fit_report_
     result = baseline.explain(ctx.function, ctx.X, seq_length=ctx.n, alphabet=ctx.model.alphabet)
-    timing = baseline.explain(
-        ctx.function, ctx.X_timing[:1000], seq_length=ctx.n, alphabet=ctx.model.alphabet
-    )
-    extra: dict[str, Any] = {"epochs": report.epochs}
-    for target in (0.9, 0.95):
-        reached = baseline.queries_to_reach("pearson", target) if validation is not None else None
-        extra[f"to_pearson_{target}"] = None if reached is None else {"queries": reached[0], "seconds": reached[1]}
+    timing_rows = ctx.X_timing[:1000]
+    timing = baseline.explain(ctx.function, timing_rows, seq_length=ctx.n, alphabet=ctx.model.alphabet)
     record = {
         "one_time_queries": int(report.n_model_queries),
         "one_time_seconds": float(report.seconds),
-        "per_sequence_queries": timing.n_model_queries / 1000,
-        "per_sequence_seconds": timing.seconds / 1000,
+        "per_sequence_queries": timing.n_model_queries / timing_rows.shape[0],
+        "per_sequence_seconds": timing.seconds / timing_rows.shape[0],
         "accuracy": ctx.shap_accuracy(result.values),
-        "extra": extra,
+        "extra": baseline.harness_extra() if hasattr(baseline, "harness_extra") else {},
     }
     return record, {"values": result.values}
 
 
-def _run_shapiq(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    from baselines.shapiq_estimators import ShapiqInteractions
-
-    baseline = ShapiqInteractions(**spec.settings)
+def _run_interactions(ctx: _Context, cls: type, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """An estimator of interaction indices (``runner="interactions"``)."""
+    baseline = cls(**spec.settings)
     result = baseline.explain_interactions(
         ctx.function, ctx.X_interactions, seq_length=ctx.n, alphabet=ctx.model.alphabet,
         index=INTERACTION_INDEX, order=INTERACTION_ORDER, random_state=ctx.suite.seed,
-    )
+    )  # fmt: skip
     dense = _dense_interactions(result, ctx.n)
     count = ctx.X_interactions.shape[0]
     record = {
@@ -486,29 +478,45 @@ def _run_shapiq(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[s
     return record, {"interactions": dense}
 
 
-_RUNNERS: dict[str, Callable[[_Context, MethodSpec], tuple[dict[str, Any], dict[str, np.ndarray]]]] = {
-    "shap_zero": _run_shap_zero,
-    "exact": _run_shap_zero,
-    "kernelshap": _run_sampling_baseline,
-    "permutation": _run_sampling_baseline,
-    "fastshap": _run_fastshap,
-    "shapiq": _run_shapiq,
+#: One runner per protocol a baseline can declare (:class:`baselines.HarnessInfo`).
+_PROTOCOL_RUNNERS: dict[str, Callable[[_Context, type, MethodSpec], tuple[dict[str, Any], dict[str, np.ndarray]]]] = {
+    "per_sequence": _run_per_sequence,
+    "amortized": _run_amortized,
+    "interactions": _run_interactions,
 }
-#: Python modules a method needs, to skip it with a reason when one is missing.
-_METHOD_NEEDS = {"fastshap": ("torch", 'pip install "shap_zero[fastshap]"'), "shapiq": ("shapiq", "pip install shapiq==1.4.1")}
+#: shap_zero's own methods: its engines by name ("shap_zero") and the dense exact transform.
+PRODUCT_METHODS = ("shap_zero", "exact")
+
+
+def _run_cell(ctx: _Context, spec: MethodSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    if spec.method in PRODUCT_METHODS:
+        return _run_shap_zero(ctx, spec)
+    cls = harness_baselines()[spec.method]
+    return _PROTOCOL_RUNNERS[cls.harness.runner](ctx, cls, spec)
 
 
 def _method_available(method: str) -> tuple[bool, str]:
-    if method not in _RUNNERS:
-        return False, f"unknown method {method!r}; known: {sorted(_RUNNERS)}"
-    need = _METHOD_NEEDS.get(method)
-    if need is None:
+    if method in PRODUCT_METHODS:
         return True, ""
-    import importlib.util
+    known = harness_baselines()
+    if method not in known:
+        return False, f"unknown method {method!r}; known: {sorted(PRODUCT_METHODS + tuple(known))}"
+    reason = known[method].harness.missing()
+    return reason is None, reason or ""
 
-    if importlib.util.find_spec(need[0]) is None:
-        return False, f"{need[0]} is not installed ({need[1]})"
-    return True, ""
+
+def _warm_up_baseline(cls: type, settings: dict[str, Any], sketch: sz.FourierSketch, X: np.ndarray) -> None:
+    """One untimed run of a baseline's protocol on a tiny problem."""
+    tiny = {"seq_length": X.shape[1], "alphabet": 4, "random_state": 0}
+    runner = cls.harness.runner
+    if runner == "per_sequence":
+        cls(**settings).explain(sketch.predict, X[:1], **tiny)
+    elif runner == "amortized":
+        cls(progress=False, **settings).fit(sketch.predict, **tiny)
+    else:
+        cls(**settings).explain_interactions(
+            sketch.predict, X[:1], index=INTERACTION_INDEX, order=INTERACTION_ORDER, **tiny
+        )
 
 
 def _warm_up() -> None:
@@ -516,7 +524,8 @@ def _warm_up() -> None:
 
     shap_zero's numba kernels compile on first use, and so do shap's PermutationExplainer
     helpers (about 5 s); shapiq and torch have first-call costs too. Compilation is a
-    per-process cost, not a per-sequence one, so it is excluded from every cell.
+    per-process cost, not a per-sequence one, so it is excluded from every cell. Each
+    baseline's warm-up settings come with its :class:`baselines.HarnessInfo`.
     """
     sketch = sz.random_sparse_sketch(6, 4, 5, max_degree=2, random_state=0)
     explainer = sz.ZeroExplainer(sketch.predict, alphabet=4, seq_length=6, method="qsft", b=2, random_state=0)
@@ -535,24 +544,10 @@ def _warm_up() -> None:
             )
             blocks.fit()
             blocks.shap_values(X)
-    from baselines import KernelSHAP, PermutationSHAP
-
-    tiny = {"seq_length": 6, "alphabet": 4, "random_state": 0}
-    KernelSHAP(nsamples=16, background_size=2).explain(sketch.predict, X[:1], **tiny)
-    PermutationSHAP(max_evals=20, background_size=2).explain(sketch.predict, X[:1], **tiny)
-    if _method_available("shapiq")[0]:
-        from baselines.shapiq_estimators import ShapiqInteractions
-
-        for approximator in ("KernelSHAPIQ", "SVARMIQ", "SHAPIQ"):
-            ShapiqInteractions(approximator, budget=16, background_size=2).explain_interactions(
-                sketch.predict, X[:1], index=INTERACTION_INDEX, order=INTERACTION_ORDER, **tiny
-            )
-    if _method_available("fastshap")[0]:
-        from baselines.fastshap import FastSHAP
-
-        FastSHAP(n_train=40, validation_size=10, n_subsets=2, max_epochs=1, n_empty=20, progress=False).fit(
-            sketch.predict, seq_length=6, alphabet=4, random_state=0
-        )
+    for cls in harness_baselines().values():
+        if cls.harness.missing() is None:
+            for settings in cls.harness.warm_up:
+                _warm_up_baseline(cls, settings, sketch, X)
 
 
 def run_suite(
@@ -667,7 +662,7 @@ def run_suite(
                         ctx.reference = arrays["values"]
                         ctx.reference_interactions = arrays.get("interactions")
                     else:
-                        result, arrays = _RUNNERS[method_spec.method](ctx, method_spec)
+                        result, arrays = _run_cell(ctx, method_spec)
                     record.update(status="ok", **result)
                     counts["computed"] += 1
                 except Exception as error:  # a failing method is reported, the suite goes on

@@ -47,7 +47,8 @@ from shap_zero.engines import (
     exact_sketch,
     make_engine,
 )
-from shap_zero.explainer import GlobalExplanation, InteractionExplanation, ZeroExplainer
+from shap_zero.explainer import ZeroExplainer
+from shap_zero.explanations import GlobalExplanation, InteractionExplanation
 from shap_zero.fourier import FourierSketch
 from shap_zero.models import SequenceModel
 from shap_zero.synthetic import random_sparse_sketch

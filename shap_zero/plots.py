@@ -28,7 +28,7 @@ from shap_zero._validation import check_codes, check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import Interactions, symbol_totals
 from shap_zero.exceptions import InvalidParameterError
-from shap_zero.explainer import InteractionExplanation
+from shap_zero.explanations import InteractionExplanation
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

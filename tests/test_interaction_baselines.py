@@ -80,8 +80,11 @@ def test_from_shap_zero_puts_structural_zeros_on_the_dense_layout(seed):
     assert_allclose(dense.on(interactions.subsets), interactions.values)
     assert_allclose(dense.base_values, interactions.base_values)
     assert (dense.index, dense.order, dense.method) == ("k-SII", 3, "shap_zero")
+    # A dense result is an Interactions too (one container): converting it again changes nothing.
+    assert isinstance(dense, sz.Interactions)
+    assert_allclose(from_shap_zero(dense).values, dense.values)
     with pytest.raises(InvalidParameterError, match="shap_zero.Interactions"):
-        from_shap_zero(dense)
+        from_shap_zero({"values": dense.values})
 
 
 # -- ExactInteractions ------------------------------------------------------------------

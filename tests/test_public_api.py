@@ -28,6 +28,7 @@ LAYERS = [
     {"synthetic", "oracle", "sketch"},
     {"attribution"},
     {"engines"},
+    {"explanations"},
     {"explainer"},
     {"plots"},
 ]
