@@ -1,6 +1,7 @@
 """ZeroExplainer: a drop-in ``shap.Explainer`` for models of biological sequences.
 
-The only module that knows shap's ``Explanation`` shapes. It sketches the model once
+It builds shap's ``Explanation`` objects (its other results are in
+:mod:`shap_zero.explanations`). It sketches the model once
 with a sketch engine chosen by name (:mod:`shap_zero.engines`), then every explanation
 is a closed form of the sketch (:mod:`shap_zero.attribution`).
 """
@@ -11,9 +12,7 @@ import os
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import shap
@@ -23,7 +22,6 @@ from shap_zero._progress import progress_bar
 from shap_zero._validation import check_bool, check_int
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import (
-    Interactions,
     SymbolTotals,
     expected_value,
     interaction_values,
@@ -35,17 +33,21 @@ from shap_zero.attribution import (
 from shap_zero.attribution.indices import IndexName
 from shap_zero.engines import ENGINES, EngineName, SketchEngine, SketchReport, make_engine
 from shap_zero.exceptions import InvalidParameterError
+from shap_zero.explanations import GlobalExplanation, InteractionExplanation
 from shap_zero.fourier import FourierSketch
 from shap_zero.indices import document_indices
 from shap_zero.models import ModelInput, SequenceModel
 
-__all__ = ["ZeroExplainer", "InteractionExplanation", "GlobalExplanation", "SketchMethod"]
+__all__ = ["ZeroExplainer", "SketchMethod"]
 
 SketchMethod = EngineName
 # Options the explainer sets on every engine itself.
 _OWN_OPTIONS = ("budget", "progress", "random_state")
 #: Held-out R^2 below which the explainer warns (when no SHAP accuracy check was run).
 LOW_R2_WARNING = 0.5
+#: Metadata key under which :meth:`ZeroExplainer.save` stores the names of the features
+#: and of the output in each sketch file.
+EXPLAINER_METADATA = "explainer"
 #: Sequences per chunk when aggregating over a data set (bounds working memory).
 _SUMMARY_CHUNK = 1 << 14
 
@@ -63,6 +65,26 @@ def _check_names(names: Any, count: int, argument: str, what: str) -> list[str] 
     if len(names) != count:
         raise InvalidParameterError(f"{argument} must hold {count} names (one per {what}); got {len(names)}")
     return names
+
+
+def _output_paths(template: str) -> list[str]:
+    """The files of a ``{output}`` path template: outputs 0, 1, ... until one is missing."""
+    paths: list[str] = []
+    while os.path.exists(template.replace("{output}", str(len(paths)))):
+        paths.append(template.replace("{output}", str(len(paths))))
+    if not paths:
+        raise FileNotFoundError(f"no sketch file matches {template!r} (looked for output 0)")
+    return paths
+
+
+def _stored_names(sketches: list[FourierSketch]) -> tuple[Any, list[str] | None]:
+    """Feature names and output names that :meth:`ZeroExplainer.save` stored in the files.
+
+    Feature names come from the first file; output names only when every file has one.
+    """
+    stored = [sketch.metadata.get(EXPLAINER_METADATA) or {} for sketch in sketches]
+    outputs = [entry.get("output_name") for entry in stored]
+    return stored[0].get("feature_names"), outputs if all(isinstance(name, str) for name in outputs) else None
 
 
 def _is_path(value: Any) -> bool:
@@ -111,7 +133,10 @@ class ZeroExplainer(shap.Explainer):
         - a model: a callable on uint8 codes (N, n) returning (N,) or (N, m) numbers,
           or, with ``model_input``, on strings or one-hot arrays, or a scikit-learn
           estimator (see :class:`shap_zero.models.SequenceModel`);
-        - a :class:`~shap_zero.FourierSketch`, or the path of a saved one (no model needed);
+        - a :class:`~shap_zero.FourierSketch`, or the path of a saved one (no model
+          needed; names stored by :meth:`save` are restored);
+        - a path containing ``{output}``: the files of outputs 0, 1, ... until one is
+          missing, as :meth:`save` writes them;
         - a list of sketches or paths, one per output of a multi-output model. They
           must agree on n, q and the alphabet: an output whose sketch was saved without
           an alphabet (codes only) adopts the alphabet of the others, and two different
@@ -145,9 +170,10 @@ class ZeroExplainer(shap.Explainer):
     output_class : optional
         The class label whose probability is explained (with ``predict_proba``).
     feature_names : list of str, optional
-        One name per position; default ``"pos1"`` ... ``"posN"``.
+        One name per position; default: the names stored in the sketch file, else
+        ``"pos1"`` ... ``"posN"``.
     output_names : list of str, optional
-        One name per model output.
+        One name per model output; default: the names stored in the sketch files.
     progress : bool, default False
         Show progress bars over model queries and explanations.
     random_state : None, int or numpy.random.Generator
@@ -272,7 +298,13 @@ class ZeroExplainer(shap.Explainer):
             )
             # Checks the options and the budget against n and q before any query.
             self._make_engine().validate(self.n, self.alphabet if self.alphabet is not None else self.q)
-        self.feature_names = _check_names(feature_names, self.n, "feature_names", "position") or _default_feature_names(self.n)
+        names_argument = "feature_names"
+        if self.sketches_ is not None and (feature_names is None or output_names is None):
+            stored_features, stored_outputs = _stored_names(self.sketches_)
+            if feature_names is None and stored_features is not None:
+                feature_names, names_argument = stored_features, "feature_names (stored in the sketch file)"
+            output_names = stored_outputs if output_names is None else output_names
+        self.feature_names = _check_names(feature_names, self.n, names_argument, "position") or _default_feature_names(self.n)
         self.output_names = list(output_names) if output_names is not None else None
         if self.sketches_ is not None:
             self._check_output_names(len(self.sketches_))
@@ -298,6 +330,8 @@ class ZeroExplainer(shap.Explainer):
         def label(number: int, item: Any) -> str:
             return f"output {number}" + (f" ({os.fspath(item)!r})" if _is_path(item) else "")
 
+        if _is_path(model_or_sketch) and "{output}" in os.fspath(model_or_sketch):
+            model_or_sketch = _output_paths(os.fspath(model_or_sketch))
         single = one(model_or_sketch)
         if single is not None:
             return [single], [label(0, model_or_sketch)]
@@ -673,16 +707,29 @@ class ZeroExplainer(shap.Explainer):
         """Save the sketch (fitting first if needed) in the versioned sketch format.
 
         Unlike ``shap.Explainer.save`` nothing is pickled: what makes the explainer is
-        its sketch. Reload with ``ZeroExplainer(path)`` or :meth:`load`.
+        its sketch. Each file's metadata also holds, under ``"explainer"``, the feature
+        names and the output's name and number, which ``ZeroExplainer(path)`` and
+        :meth:`load` restore unless given other names. Reload with ``ZeroExplainer(path)``
+        or :meth:`load`.
 
         Parameters
         ----------
         path : str or path-like
             The file. For m > 1 outputs it must contain ``{output}``, replaced by the
-            output number (one file per output).
+            output number (one file per output); ``ZeroExplainer(path)`` with the same
+            template loads them all.
         """
-        sketches = self.fit().sketches_
-        assert sketches is not None
+        fitted = self.fit().sketches_
+        assert fitted is not None
+        sketches = [
+            sketch.with_metadata(**{EXPLAINER_METADATA: {
+                "feature_names": list(self.feature_names),
+                "output_name": None if self.output_names is None else self.output_names[number],
+                "output": number,
+                "n_outputs": len(fitted),
+            }})
+            for number, sketch in enumerate(fitted)
+        ]  # fmt: skip
         path = os.fspath(path)
         if len(sketches) == 1:
             sketches[0].save(path)
@@ -712,364 +759,9 @@ class ZeroExplainer(shap.Explainer):
         -------
         ZeroExplainer
         """
-        if _is_path(path) and "{output}" in os.fspath(path):
-            template = os.fspath(path)
-            paths = []
-            while os.path.exists(template.replace("{output}", str(len(paths)))):
-                paths.append(template.replace("{output}", str(len(paths))))
-            if not paths:
-                raise FileNotFoundError(f"no sketch file matches {template!r} (looked for output 0)")
-            path = paths
         return cls(path, **options)
 
     def __repr__(self) -> str:
         state = "not fitted" if self.sketches_ is None else f"{len(self.sketches_)} sketch(es), {sum(s.n_terms for s in self.sketches_)} terms"
         kind = "sketch" if self.model is None else getattr(self.model, "__name__", type(self.model).__name__)
         return f"ZeroExplainer({kind}, n={self.n}, q={self.q}, background={self._background.kind!r}, {state})"
-
-
-def _subset_label(subset: tuple[int, ...], names: Sequence[str]) -> str:
-    return " x ".join(names[i] for i in subset)
-
-
-@dataclass(frozen=True, eq=False)
-class InteractionExplanation:
-    """Interaction indices of N sequences on a shared list of position subsets.
-
-    Only subsets that can be nonzero for the sketch are listed; every other subset of
-    size <= ``order`` has value 0.
-
-    Attributes
-    ----------
-    result : Interactions
-        The underlying values: ``result.values`` (N, U), ``result.subsets`` (U tuples of
-        0-based positions), ``result.base_values`` (N,).
-    data : ndarray of shape (N, n), uint8
-        The sequences' codes.
-    q : int
-        Alphabet size.
-    feature_names : tuple of str
-        One name per position.
-    symbols : str or None
-        The alphabet's letters in code order, when known.
-    compute_time : float
-        Seconds spent computing the values.
-    """
-
-    result: Interactions
-    data: np.ndarray
-    q: int
-    feature_names: tuple[str, ...]
-    symbols: str | None
-    compute_time: float
-
-    @property
-    @document_indices
-    def index(self) -> str:
-        """The index name, one of {index options}."""
-        return self.result.index
-
-    @property
-    def order(self) -> int:
-        """The largest subset size."""
-        return self.result.order
-
-    @property
-    def values(self) -> np.ndarray:
-        """ndarray of shape (N, U): the value of each sequence at each subset."""
-        return self.result.values
-
-    @property
-    def base_values(self) -> np.ndarray:
-        """ndarray of shape (N,): the value of the empty coalition, ``E_P f``."""
-        return self.result.base_values
-
-    @property
-    def subsets(self) -> tuple[tuple[int, ...], ...]:
-        """The U subsets as sorted 0-based positions, by size then lexicographically."""
-        return self.result.subsets
-
-    @property
-    def sizes(self) -> np.ndarray:
-        """ndarray of shape (U,): the size of each subset."""
-        return self.result.sizes
-
-    @cached_property
-    def labels(self) -> list[str]:
-        """One readable label per subset, e.g. ``"pos3 x pos7"`` (built once: tables index it per row)."""
-        return [_subset_label(subset, self.feature_names) for subset in self.subsets]
-
-    def get(self, subset: Sequence[int]) -> np.ndarray:
-        """Values of all sequences at one subset; zeros when it is structurally zero.
-
-        Parameters
-        ----------
-        subset : sequence of int
-            1..order distinct 0-based positions, in any order.
-
-        Returns
-        -------
-        ndarray of shape (N,), float64
-        """
-        return self.result.get(tuple(subset))
-
-    def __len__(self) -> int:
-        return self.result.n_sequences
-
-    def __repr__(self) -> str:
-        return (
-            f"InteractionExplanation(index={self.index!r}, order={self.order}, sequences={len(self)}, "
-            f"subsets={len(self.subsets)})"
-        )
-
-    def _display(self, subset: tuple[int, ...]) -> np.ndarray | None:
-        if self.symbols is None:
-            return None
-        letters = np.asarray(list(self.symbols))[self.data[:, list(subset)]]
-        return np.array(["".join(row) for row in letters]) if letters.shape[1] > 1 else letters[:, 0]
-
-    def top(self, k: int = 10, *, by: Literal["mean_abs", "mean"] = "mean_abs") -> Any:
-        """The ``k`` strongest subsets over the data set.
-
-        Parameters
-        ----------
-        k : int, default 10
-        by : {"mean_abs", "mean"}, default "mean_abs"
-            Rank by mean absolute value (default) or by the absolute mean.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``subset`` (0-based tuple), ``label``, ``size``, ``mean_abs``,
-            ``mean``, ``std``; one row per subset, strongest first.
-        """
-        import pandas as pd
-
-        k = check_int(k, name="k", minimum=1)
-        if by not in ("mean_abs", "mean"):
-            raise InvalidParameterError(f"by must be 'mean_abs' or 'mean'; got {by!r}")
-        mean_abs = np.abs(self.values).mean(axis=0) if len(self) else np.zeros(len(self.subsets))
-        mean = self.values.mean(axis=0) if len(self) else np.zeros(len(self.subsets))
-        std = self.values.std(axis=0) if len(self) else np.zeros(len(self.subsets))
-        score = mean_abs if by == "mean_abs" else np.abs(mean)
-        order = np.argsort(-score, kind="stable")[:k]
-        return pd.DataFrame(
-            {
-                "subset": [self.subsets[u] for u in order],
-                "label": [self.labels[u] for u in order],
-                "size": self.sizes[order],
-                "mean_abs": mean_abs[order],
-                "mean": mean[order],
-                "std": std[order],
-            }
-        )
-
-    def top_per_sequence(self, k: int = 5) -> Any:
-        """The ``k`` strongest subsets of every sequence, by absolute value.
-
-        Parameters
-        ----------
-        k : int, default 5
-
-        Returns
-        -------
-        pandas.DataFrame
-            Long format with columns ``sequence`` (row number), ``rank`` (1 = strongest),
-            ``subset``, ``label``, ``value``; N * min(k, U) rows.
-        """
-        import pandas as pd
-
-        k = min(check_int(k, name="k", minimum=1), len(self.subsets))
-        order = np.argsort(-np.abs(self.values), axis=1, kind="stable")[:, :k]
-        rows = np.repeat(np.arange(len(self)), k)
-        columns = order.ravel()
-        labels = np.asarray(self.labels, dtype=object)
-        subsets = np.empty(len(self.subsets), dtype=object)
-        subsets[:] = list(self.subsets)
-        return pd.DataFrame(
-            {
-                "sequence": rows,
-                "rank": np.tile(np.arange(1, k + 1), len(self)),
-                "subset": subsets[columns],
-                "label": labels[columns],
-                "value": self.values[rows, columns],
-            }
-        )
-
-    def to_explanation(self, max_order: int | None = None) -> shap.Explanation:
-        """The values as a ``shap.Explanation`` with one column per subset.
-
-        Pairs become extra columns named ``"pos3 x pos7"``, so every modern shap plot
-        (waterfall, beeswarm, bar, heatmap, scatter) accepts them. ``data`` holds the
-        symbol code for single positions and, for larger subsets, the code of the
-        letter combination read as a base-q number (``a * q + b`` for a pair; shap's
-        scatter plot needs numbers there); ``display_data`` the letters (``"AG"`` for a
-        pair).
-
-        Parameters
-        ----------
-        max_order : int, optional
-            Keep subsets up to this size; default all.
-
-        Returns
-        -------
-        shap.Explanation
-            ``values`` (N, U'), ``base_values`` (N,).
-        """
-        limit = self.order if max_order is None else check_int(max_order, name="max_order", minimum=1)
-        keep = np.flatnonzero(self.sizes <= limit)
-        q = self.q
-        data = np.empty((len(self), keep.size), dtype=np.int64)
-        display = np.empty((len(self), keep.size), dtype=object) if self.symbols is not None else None
-        for column, u in enumerate(keep):
-            subset = self.subsets[u]
-            data[:, column] = self.data[:, list(subset)].astype(np.int64) @ (q ** np.arange(len(subset) - 1, -1, -1))
-            if display is not None:
-                display[:, column] = self._display(subset)
-        return shap.Explanation(
-            self.values[:, keep],
-            base_values=self.base_values.copy(),
-            data=data,
-            display_data=None if display is None else display.astype(str),
-            feature_names=[self.labels[u] for u in keep],
-            compute_time=self.compute_time,
-        )
-
-    def to_pandas(self, layout: Literal["long", "wide"] = "long") -> Any:
-        """The values as a DataFrame.
-
-        Parameters
-        ----------
-        layout : {"long", "wide"}, default "long"
-            ``"long"``: one row per (sequence, subset) with columns ``sequence``,
-            ``subset``, ``label``, ``size``, ``value``. ``"wide"``: one row per
-            sequence, one column per subset label.
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        import pandas as pd
-
-        if layout == "wide":
-            return pd.DataFrame(self.values, columns=self.labels)
-        if layout != "long":
-            raise InvalidParameterError(f"layout must be 'long' or 'wide'; got {layout!r}")
-        n_subsets = len(self.subsets)
-        subsets = np.empty(n_subsets, dtype=object)
-        subsets[:] = list(self.subsets)
-        columns = np.tile(np.arange(n_subsets), len(self))
-        return pd.DataFrame(
-            {
-                "sequence": np.repeat(np.arange(len(self)), n_subsets),
-                "subset": subsets[columns],
-                "label": np.asarray(self.labels, dtype=object)[columns],
-                "size": self.sizes[columns],
-                "value": self.values.ravel(),
-            }
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class GlobalExplanation:
-    """What matters over a data set: positions, symbols at positions, and pairs.
-
-    Attributes
-    ----------
-    position_mean, position_mean_abs : ndarray of shape (n,)
-        Mean SHAP value and mean |SHAP value| of each position over the sequences.
-    symbol_totals : SymbolTotals
-        Sums of SHAP values per (position, symbol) and the counts; see
-        :meth:`symbol_mean` and :meth:`symbol_mean_abs`.
-    pairs : tuple of tuple of int
-        The P position pairs that can interact (0-based).
-    pair_mean, pair_mean_abs : ndarray of shape (P,)
-        Mean and mean absolute pairwise ``index`` value of each pair.
-    index : str
-        The interaction index of the pairs.
-    n_top : int
-        Rows of :meth:`top_interactions` by default.
-    n_sequences : int
-    feature_names : tuple of str
-    symbols : str or None
-    compute_time : float
-    """
-
-    position_mean: np.ndarray
-    position_mean_abs: np.ndarray
-    symbol_totals: SymbolTotals
-    pairs: tuple[tuple[int, ...], ...]
-    pair_mean: np.ndarray
-    pair_mean_abs: np.ndarray
-    index: str
-    n_top: int
-    n_sequences: int
-    feature_names: tuple[str, ...]
-    symbols: str | None
-    compute_time: float
-
-    @property
-    def symbol_mean(self) -> np.ndarray:
-        """ndarray of shape (n, q): mean SHAP value of position i when it holds symbol a (NaN if never)."""
-        return self.symbol_totals.means()[0]
-
-    @property
-    def symbol_mean_abs(self) -> np.ndarray:
-        """ndarray of shape (n, q): mean |SHAP value| of position i when it holds symbol a (NaN if never)."""
-        return self.symbol_totals.means()[1]
-
-    def positions(self) -> Any:
-        """pandas.DataFrame: one row per position (``feature``, ``mean_abs``, ``mean``), strongest first."""
-        import pandas as pd
-
-        frame = pd.DataFrame(
-            {"feature": list(self.feature_names), "mean_abs": self.position_mean_abs, "mean": self.position_mean}
-        )
-        return frame.sort_values("mean_abs", ascending=False, kind="stable").reset_index(drop=True)
-
-    def symbols_frame(self) -> Any:
-        """pandas.DataFrame: one row per (position, symbol) with ``count``, ``mean``, ``mean_abs``."""
-        import pandas as pd
-
-        n, q = self.symbol_totals.counts.shape
-        letters = list(self.symbols) if self.symbols is not None else [str(a) for a in range(q)]
-        mean, mean_abs = self.symbol_totals.means()
-        return pd.DataFrame(
-            {
-                "feature": np.repeat(np.asarray(self.feature_names, dtype=object), q),
-                "position": np.repeat(np.arange(n), q),
-                "symbol": np.tile(np.asarray(letters, dtype=object), n),
-                "count": self.symbol_totals.counts.ravel(),
-                "mean": mean.ravel(),
-                "mean_abs": mean_abs.ravel(),
-            }
-        )
-
-    def top_interactions(self, k: int | None = None) -> Any:
-        """pandas.DataFrame of the strongest pairs by mean absolute value.
-
-        Parameters
-        ----------
-        k : int, optional
-            Rows; default ``n_top``.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``pair`` (0-based tuple), ``label``, ``mean_abs``, ``mean``.
-        """
-        import pandas as pd
-
-        k = self.n_top if k is None else check_int(k, name="k", minimum=1)
-        order = np.argsort(-self.pair_mean_abs, kind="stable")[:k]
-        return pd.DataFrame(
-            {
-                "pair": [self.pairs[u] for u in order],
-                "label": [_subset_label(self.pairs[u], self.feature_names) for u in order],
-                "mean_abs": self.pair_mean_abs[order],
-                "mean": self.pair_mean[order],
-            }
-        )
-
-    def __repr__(self) -> str:
-        return f"GlobalExplanation(sequences={self.n_sequences}, positions={len(self.feature_names)}, pairs={len(self.pairs)}, index={self.index!r})"

@@ -516,6 +516,25 @@ class FourierSketch:
             self._frequencies, self._coefficients, self._q, alphabet, spectrum="half", metadata=self._metadata
         )
 
+    def with_metadata(self, **entries: Any) -> FourierSketch:
+        """The same sketch with ``entries`` added to (or replacing keys of) its metadata.
+
+        Parameters
+        ----------
+        **entries
+            JSON-ready values (str, int, float, bool, None, lists and dicts of them).
+
+        Returns
+        -------
+        FourierSketch
+            Same terms and alphabet, sharing the read-only arrays; the original is
+            unchanged.
+        """
+        metadata = self._complete_metadata({**self._metadata, **entries})
+        copy = FourierSketch.__new__(FourierSketch)
+        copy._set(self._frequencies, self._coefficients, self._q, self._alphabet, metadata)
+        return copy
+
     @property
     def metadata(self) -> dict[str, Any]:
         """Provenance: a copy of the JSON metadata dict."""

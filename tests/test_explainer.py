@@ -474,6 +474,45 @@ def test_save_and_load_multi_output(tmp_path, rng):
         sz.ZeroExplainer.load(str(tmp_path / "none.{output}.npz"))
 
 
+def test_files_keep_feature_and_output_names_and_the_constructor_reads_templates(tmp_path, rng):
+    n = 4
+    first, second = _nonlinear_model(n, 4, 12), _nonlinear_model(n, 4, 13)
+    names = ["g1", "g2", "PAM", "g4"]
+    explainer = sz.ZeroExplainer(
+        lambda c: np.stack([first(c), second(c)], 1), alphabet=sz.DNA, seq_length=n,
+        feature_names=names, output_names=["efficacy", "specificity"],
+    )  # fmt: skip
+    template = str(tmp_path / "cnn.{output}.npz")
+    explainer.save(template)
+    X = rng.integers(0, 4, size=(3, n))
+    for reloaded in (sz.ZeroExplainer(template), sz.ZeroExplainer.load(template)):
+        assert reloaded.n_outputs == 2
+        assert reloaded.feature_names == names and reloaded.output_names == ["efficacy", "specificity"]
+        assert_allclose(reloaded.shap_values(X), explainer.shap_values(X))
+        explanation = reloaded(X)
+        assert explanation.feature_names == names and list(explanation.output_names) == ["efficacy", "specificity"]
+    stored = sz.FourierSketch.load(tmp_path / "cnn.1.npz").metadata["explainer"]
+    assert stored == {"feature_names": names, "output_name": "specificity", "output": 1, "n_outputs": 2}
+    # Names given to the constructor win over the stored ones.
+    renamed = sz.ZeroExplainer(template, feature_names=list("abcd"), output_names=["x", "y"])
+    assert renamed.feature_names == list("abcd") and renamed.output_names == ["x", "y"]
+    # A single-output explainer without output names stores none and restores none.
+    single = sz.ZeroExplainer(first, alphabet=sz.DNA, seq_length=n)
+    single.save(tmp_path / "one.npz")
+    again = sz.ZeroExplainer(tmp_path / "one.npz")
+    assert again.output_names is None and again.feature_names == single.feature_names
+    with pytest.raises(FileNotFoundError, match="output 0"):
+        sz.ZeroExplainer(str(tmp_path / "none.{output}.npz"))
+
+
+def test_names_stored_in_a_file_are_checked_like_given_ones(tmp_path):
+    sketch = sz.random_sparse_sketch(5, 4, 5, alphabet=sz.DNA, random_state=0)
+    sketch.with_metadata(explainer={"feature_names": ["a", "b"], "output_name": None}).save(tmp_path / "bad.npz")
+    with pytest.raises(InvalidParameterError, match=r"feature_names \(stored in the sketch file\)"):
+        sz.ZeroExplainer(tmp_path / "bad.npz")
+    assert sz.ZeroExplainer(tmp_path / "bad.npz", feature_names=list("vwxyz")).feature_names == list("vwxyz")
+
+
 def test_alphabet_can_be_attached_to_a_sketch_saved_without(tmp_path):
     bare = sz.random_sparse_sketch(6, 4, 5, random_state=1)
     assert bare.alphabet is None
