@@ -196,6 +196,54 @@ class InteractionExplanation:
             }
         )
 
+    def to_shapiq(self, row: int | None = 0) -> Any:
+        """The values of one sequence (or of each) as ``shapiq.InteractionValues``.
+
+        shapiq's plots then apply: ``plot_force``, ``plot_waterfall``,
+        ``plot_network``, ``plot_upset``, ``plot_stacked_bar`` (pass
+        ``feature_names=explanation.feature_names`` for readable players). Needs
+        ``shapiq`` (the ``test`` extra, or ``pip install shapiq``).
+
+        Parameters
+        ----------
+        row : int or None, default 0
+            The sequence; None converts every sequence.
+
+        Returns
+        -------
+        shapiq.InteractionValues, or a list of N of them when ``row`` is None
+            ``index`` and ``max_order`` as computed, ``n_players`` = n, not estimated
+            (closed forms of the sketch), ``baseline_value`` the value of the empty
+            coalition ``E_P f``. Every listed subset is an interaction; subsets the
+            sketch cannot make nonzero are left out, and shapiq reads them as 0. For
+            every index but SII the empty set is listed too, with the baseline value,
+            as shapiq's exact computer lists it (``min_order`` 0); SII's value of the
+            empty set is not computed here, so SII starts at order 1.
+
+        Raises
+        ------
+        ImportError
+            If shapiq is not installed.
+        """
+        try:
+            import shapiq
+        except ImportError as error:
+            raise ImportError("to_shapiq needs shapiq: pip install shapiq") from error
+        n_sequences = len(self)
+        if row is None:
+            return [self.to_shapiq(r) for r in range(n_sequences)]
+        row = check_int(row, name="row", minimum=-n_sequences, maximum=n_sequences - 1)
+        baseline = float(self.base_values[row])
+        with_empty = self.index != "SII"
+        lookup = {(): 0} if with_empty else {}
+        lookup.update({subset: len(lookup) + u for u, subset in enumerate(self.subsets)})
+        values = np.concatenate([[baseline]] * with_empty + [self.values[row]])
+        return shapiq.InteractionValues(
+            values, index=self.index, max_order=self.order, min_order=0 if with_empty else 1,
+            n_players=int(self.data.shape[1]), interaction_lookup=lookup, estimated=False,
+            baseline_value=baseline,
+        )  # fmt: skip
+
     def to_explanation(self, max_order: int | None = None) -> shap.Explanation:
         """The values as a ``shap.Explanation`` with one column per subset.
 
