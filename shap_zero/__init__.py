@@ -50,6 +50,7 @@ from shap_zero.engines import (
 from shap_zero.explainer import ZeroExplainer
 from shap_zero.explanations import GlobalExplanation, InteractionExplanation
 from shap_zero.fourier import FourierSketch
+from shap_zero.adaptors import JaxModel, KerasModel, TorchModel
 from shap_zero.models import SequenceModel
 from shap_zero.synthetic import random_sparse_sketch
 
@@ -77,6 +78,9 @@ __all__ = [
     "InteractionExplanation",
     "GlobalExplanation",
     "SequenceModel",
+    "TorchModel",
+    "KerasModel",
+    "JaxModel",
     "Background",
     "Interactions",
     "INDEX_NAMES",

@@ -20,6 +20,7 @@ import shap
 from shap_zero._config import MAX_Q
 from shap_zero._progress import progress_bar
 from shap_zero._validation import check_bool, check_int
+from shap_zero.adaptors import TorchModel, is_torch_module
 from shap_zero.alphabet import Alphabet
 from shap_zero.attribution import (
     SymbolTotals,
@@ -85,6 +86,24 @@ def _stored_names(sketches: list[FourierSketch]) -> tuple[Any, list[str] | None]
     stored = [sketch.metadata.get(EXPLAINER_METADATA) or {} for sketch in sketches]
     outputs = [entry.get("output_name") for entry in stored]
     return stored[0].get("feature_names"), outputs if all(isinstance(name, str) for name in outputs) else None
+
+
+#: The input layout of a torch module for each ``model_input``.
+_TORCH_LAYOUTS = {"codes": "codes", "onehot": "channels_last", "onehot_channels_first": "channels_first", "onehot_flat": "flat"}
+
+
+def _torch_adaptor(module: Any, alphabet: Any, model_input: str, model_method: Any, output_class: Any) -> TorchModel:
+    """A ``torch.nn.Module`` as a model on codes, its input layout named by ``model_input``."""
+    if model_method is not None or output_class is not None:
+        raise InvalidParameterError(
+            "model_method and output_class apply to estimators; for a torch module choose the output with "
+            "shap_zero.TorchModel(module, alphabet, head=...) and pass that as the model"
+        )
+    if model_input not in _TORCH_LAYOUTS:
+        raise InvalidParameterError(
+            f"model_input for a torch module must be one of {list(_TORCH_LAYOUTS)}; got {model_input!r}"
+        )
+    return TorchModel(module, alphabet, layout=_TORCH_LAYOUTS[model_input])  # type: ignore[arg-type]
 
 
 def _is_path(value: Any) -> bool:
@@ -162,8 +181,15 @@ class ZeroExplainer(shap.Explainer):
         ``"qsft"``: the sparse q-SFT sketch, for models known to be a few strong terms.
         ``"regression"``: every term up to a degree. ``"exact"``: all q^n outputs
         (q^n <= :data:`shap_zero._config.MAX_DENSE_SIZE`).
-    model_input : {"codes", "strings", "onehot", "onehot_flat"}, default "codes"
-        What the model takes (:class:`~shap_zero.models.SequenceModel`).
+    model_input : {"codes", "strings", "onehot", "onehot_channels_first", "onehot_flat"}, default "codes"
+        What the model takes (:class:`~shap_zero.models.SequenceModel`). A
+        ``torch.nn.Module`` is wrapped in a :class:`~shap_zero.adaptors.TorchModel`
+        instead: the one-hot is built on the module's device in float32, channels-last
+        for ``"onehot"``, channels-first (``Conv1d``'s layout) for
+        ``"onehot_channels_first"``, flat for ``"onehot_flat"``, int64 codes for
+        ``"codes"``, and the module runs in eval mode under inference mode. For another
+        dtype, device or output head, pass ``shap_zero.TorchModel(module, ...)`` as the
+        model.
     model_method : {"predict", "predict_proba", "decision_function"}, optional
         Which method of an estimator to call; default ``predict`` (or ``predict_proba``
         when ``output_class`` is given).
@@ -286,7 +312,10 @@ class ZeroExplainer(shap.Explainer):
             self.model = model_or_sketch
             plain = model_input == "codes" and model_method is None and output_class is None and callable(model_or_sketch)
             self._code_model = (
-                model_or_sketch
+                _torch_adaptor(model_or_sketch, self.alphabet if self.alphabet is not None else self.q, model_input,
+                               model_method, output_class)
+                if is_torch_module(model_or_sketch)
+                else model_or_sketch
                 if plain
                 else SequenceModel(
                     model_or_sketch,

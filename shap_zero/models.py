@@ -140,7 +140,7 @@ def query_batch(model: Callable[[np.ndarray], Any], codes: np.ndarray, where: st
     return check_model_output(raw, codes.shape[0], where)
 
 
-ModelInput = Literal["codes", "strings", "onehot", "onehot_flat"]
+ModelInput = Literal["codes", "strings", "onehot", "onehot_channels_first", "onehot_flat"]
 #: The input layouts a model may take (see :class:`SequenceModel`).
 MODEL_INPUTS: tuple[str, ...] = get_args(ModelInput)
 _ESTIMATOR_METHODS = ("predict", "predict_proba", "decision_function")
@@ -162,12 +162,13 @@ class SequenceModel:
     alphabet : Alphabet or int
         The alphabet; an :class:`~shap_zero.alphabet.Alphabet` is required for
         ``model_input="strings"``.
-    model_input : {"codes", "strings", "onehot", "onehot_flat"}, default "codes"
+    model_input : {"codes", "strings", "onehot", "onehot_channels_first", "onehot_flat"}, default "codes"
         What the model takes:
 
         - ``"codes"``: integer codes (N, n), uint8, passed through;
         - ``"strings"``: a list of N strings of the alphabet;
         - ``"onehot"``: float64 (N, n, q), ``X[r, i, a] = 1`` when position i holds symbol a;
+        - ``"onehot_channels_first"``: float64 (N, q, n), the same transposed;
         - ``"onehot_flat"``: float64 (N, n * q), the same flattened position-major
           (column ``i * q + a``), the usual layout of scikit-learn features.
     method : {"predict", "predict_proba", "decision_function"}, optional
@@ -281,6 +282,8 @@ class SequenceModel:
         np.put_along_axis(onehot, codes[..., None].astype(np.intp), 1.0, axis=-1)
         if self.model_input == "onehot_flat":
             return onehot.reshape(codes.shape[0], -1)
+        if self.model_input == "onehot_channels_first":
+            return np.ascontiguousarray(onehot.transpose(0, 2, 1))
         return onehot
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:

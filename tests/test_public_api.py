@@ -23,7 +23,7 @@ LAYERS = [
     {"_version", "_config", "exceptions", "_progress", "_files", "indices"},
     {"_validation"},
     {"_kernels"},
-    {"alphabet", "models", "examples"},
+    {"alphabet", "models", "examples", "adaptors"},
     {"fourier"},
     {"synthetic", "oracle", "sketch"},
     {"attribution"},
