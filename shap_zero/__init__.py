@@ -52,6 +52,7 @@ from shap_zero.explanations import GlobalExplanation, InteractionExplanation
 from shap_zero.fourier import FourierSketch
 from shap_zero.adaptors import JaxModel, KerasModel, TorchModel
 from shap_zero.models import SequenceModel
+from shap_zero.seqio import SequenceRecords, read_sequences, write_interactions, write_values
 from shap_zero.synthetic import random_sparse_sketch
 
 from shap_zero import plots  # noqa: E402, F401  (sz.plots, as shap.plots; plots imports matplotlib only when drawing, although shap imports it already)
@@ -81,6 +82,10 @@ __all__ = [
     "TorchModel",
     "KerasModel",
     "JaxModel",
+    "SequenceRecords",
+    "read_sequences",
+    "write_values",
+    "write_interactions",
     "Background",
     "Interactions",
     "INDEX_NAMES",

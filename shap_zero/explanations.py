@@ -283,7 +283,7 @@ class InteractionExplanation:
             compute_time=self.compute_time,
         )
 
-    def to_pandas(self, layout: Literal["long", "wide"] = "long") -> Any:
+    def to_pandas(self, layout: Literal["long", "wide"] = "long", *, ids: Sequence[str] | None = None) -> Any:
         """The values as a DataFrame.
 
         Parameters
@@ -292,6 +292,10 @@ class InteractionExplanation:
             ``"long"``: one row per (sequence, subset) with columns ``sequence``,
             ``subset``, ``label``, ``size``, ``value``. ``"wide"``: one row per
             sequence, one column per subset label.
+        ids : sequence of str, optional
+            Sequence ids: the ``sequence`` column (long) or the index (wide) holds them
+            instead of row numbers. For files with ids, letters and 1-based positions
+            see :func:`shap_zero.write_interactions`.
 
         Returns
         -------
@@ -299,8 +303,12 @@ class InteractionExplanation:
         """
         import pandas as pd
 
+        if ids is not None:
+            ids = [str(value) for value in ids]
+            if len(ids) != len(self):
+                raise InvalidParameterError(f"ids: expected {len(self)} ids, one per sequence; got {len(ids)}")
         if layout == "wide":
-            return pd.DataFrame(self.values, columns=self.labels)
+            return pd.DataFrame(self.values, columns=self.labels, index=ids)
         if layout != "long":
             raise InvalidParameterError(f"layout must be 'long' or 'wide'; got {layout!r}")
         n_subsets = len(self.subsets)
@@ -309,7 +317,7 @@ class InteractionExplanation:
         columns = np.tile(np.arange(n_subsets), len(self))
         return pd.DataFrame(
             {
-                "sequence": np.repeat(np.arange(len(self)), n_subsets),
+                "sequence": np.repeat(np.arange(len(self)) if ids is None else np.asarray(ids, dtype=object), n_subsets),
                 "subset": subsets[columns],
                 "label": np.asarray(self.labels, dtype=object)[columns],
                 "size": self.sizes[columns],

@@ -29,6 +29,7 @@ LAYERS = [
     {"attribution"},
     {"engines"},
     {"explanations"},
+    {"seqio"},
     {"explainer"},
     {"plots"},
 ]
