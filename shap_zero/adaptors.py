@@ -214,7 +214,43 @@ class TorchModel:
         return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
 
-class KerasModel:
+class _ArrayAdaptor:
+    """What the Keras and JAX adaptors share: options, and the memory-bounded batch loop.
+
+    Subclasses implement :meth:`_forward` (one sub-batch of codes to the raw output).
+    """
+
+    def __init__(self, alphabet: Alphabet | int, layout: Layout, dtype: Any, head: Any, max_batch_bytes: int) -> None:
+        self.q = _alphabet_size(alphabet)
+        self.layout = _check_layout(layout)
+        self.dtype = np.dtype(dtype)
+        self.head = head
+        self.max_batch_bytes = check_int(max_batch_bytes, name="max_batch_bytes", minimum=1)
+
+    def _forward(self, codes: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, codes: np.ndarray) -> np.ndarray:
+        """Evaluate the model on codes.
+
+        Parameters
+        ----------
+        codes : ndarray of shape (N, n), integers in 0..q-1
+
+        Returns
+        -------
+        ndarray of shape (N,) or (N, m), float64
+        """
+        codes = np.asarray(codes)
+        step = _rows_per_batch(codes.shape[1], self.q, self.layout, self.dtype.itemsize, self.max_batch_bytes)
+        parts = [
+            np.asarray(_output_head(self._forward(codes[start : start + step]), self.head, repr(self)), dtype=np.float64)
+            for start in range(0, codes.shape[0], step)
+        ]
+        return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+class KerasModel(_ArrayAdaptor):
     """A Keras 3 model (any backend), or any callable on float arrays, as a model on codes.
 
     Parameters
@@ -243,41 +279,20 @@ class KerasModel:
     ) -> None:
         if not callable(model):
             raise InvalidParameterError(f"model must be a Keras model or a callable; got {type(model).__name__}")
+        super().__init__(alphabet, layout, dtype, head, max_batch_bytes)
         self.model = model
-        self.q = _alphabet_size(alphabet)
-        self.layout = _check_layout(layout)
-        self.dtype = np.dtype(dtype)
-        self.head = head
-        self.max_batch_bytes = check_int(max_batch_bytes, name="max_batch_bytes", minimum=1)
         keras = sys.modules.get("keras")
         self._keras = keras is not None and isinstance(model, keras.Model)
 
     def __repr__(self) -> str:
         return f"KerasModel({type(self.model).__name__}, layout={self.layout!r})"
 
-    def __call__(self, codes: np.ndarray) -> np.ndarray:
-        """Evaluate the model on codes.
-
-        Parameters
-        ----------
-        codes : ndarray of shape (N, n), integers in 0..q-1
-
-        Returns
-        -------
-        ndarray of shape (N,) or (N, m), float64
-        """
-        codes = np.asarray(codes)
-        step = _rows_per_batch(codes.shape[1], self.q, self.layout, self.dtype.itemsize, self.max_batch_bytes)
-        parts = []
-        for start in range(0, codes.shape[0], step):
-            x = numpy_inputs(codes[start : start + step], self.q, self.layout, self.dtype)
-            raw = self.model(x, training=False) if self._keras else self.model(x)
-            output = _output_head(raw, self.head, repr(self))
-            parts.append(np.asarray(output, dtype=np.float64))
-        return np.concatenate(parts) if len(parts) != 1 else parts[0]
+    def _forward(self, codes: np.ndarray) -> Any:
+        x = numpy_inputs(codes, self.q, self.layout, self.dtype)
+        return self.model(x, training=False) if self._keras else self.model(x)
 
 
-class JaxModel:
+class JaxModel(_ArrayAdaptor):
     """A function of a ``jax.Array`` (a Flax or Equinox model applied to its parameters) as a model on codes.
 
     Parameters
@@ -302,50 +317,30 @@ class JaxModel:
         head: Any = None,
         max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
     ) -> None:
-        import jax.numpy as jnp
+        import jax  # noqa: F401  (fail here, not at the first call, when JAX is missing)
 
         if not callable(function):
             raise InvalidParameterError(f"function must be callable; got {type(function).__name__}")
+        super().__init__(alphabet, layout, dtype, head, max_batch_bytes)
         self.function = function
-        self.q = _alphabet_size(alphabet)
-        self.layout = _check_layout(layout)
-        self.dtype = jnp.dtype(dtype)
-        self.head = head
-        self.max_batch_bytes = check_int(max_batch_bytes, name="max_batch_bytes", minimum=1)
 
     def __repr__(self) -> str:
         return f"JaxModel({getattr(self.function, '__name__', type(self.function).__name__)}, layout={self.layout!r})"
 
-    def __call__(self, codes: np.ndarray) -> np.ndarray:
-        """Evaluate the function on codes.
-
-        Parameters
-        ----------
-        codes : ndarray of shape (N, n), integers in 0..q-1
-
-        Returns
-        -------
-        ndarray of shape (N,) or (N, m), float64
-        """
+    def _forward(self, codes: np.ndarray) -> Any:
         import jax
         import jax.numpy as jnp
 
-        codes = np.asarray(codes)
-        step = _rows_per_batch(codes.shape[1], self.q, self.layout, self.dtype.itemsize, self.max_batch_bytes)
-        parts = []
-        for start in range(0, codes.shape[0], step):
-            on_device = jnp.asarray(np.ascontiguousarray(codes[start : start + step], dtype=np.uint8)).astype(jnp.int32)
-            if self.layout == "codes":
-                x = on_device
-            else:
-                x = jax.nn.one_hot(on_device, self.q, dtype=self.dtype)
-                if self.layout == "channels_first":
-                    x = jnp.transpose(x, (0, 2, 1))
-                elif self.layout == "flat":
-                    x = x.reshape(x.shape[0], -1)
-            output = _output_head(self.function(x), self.head, repr(self))
-            parts.append(np.asarray(output, dtype=np.float64))
-        return np.concatenate(parts) if len(parts) != 1 else parts[0]
+        # One byte per symbol goes to the device; the one-hot is built there.
+        on_device = jnp.asarray(np.ascontiguousarray(codes, dtype=np.uint8)).astype(jnp.int32)
+        if self.layout == "codes":
+            return self.function(on_device)
+        x = jax.nn.one_hot(on_device, self.q, dtype=self.dtype)
+        if self.layout == "channels_first":
+            x = jnp.transpose(x, (0, 2, 1))
+        elif self.layout == "flat":
+            x = x.reshape(x.shape[0], -1)
+        return self.function(x)
 
 
 def numpy_inputs(codes: np.ndarray, q: int, layout: str, dtype: Any) -> np.ndarray:
