@@ -34,8 +34,13 @@ def problem(rng):
     return n, q, X, basis
 
 
-def test_kernels_match_their_numpy_twins(problem, rng):
+@pytest.mark.parametrize("prefixes", ["all blocks", "some missing"])
+def test_kernels_match_their_numpy_twins(problem, rng, prefixes):
     n, q, X, basis = problem
+    if prefixes == "some missing":
+        # The prefix tree then has nodes without tables: (2, 4) of (2, 4, 5), (1,) and (1, 3).
+        basis = bl.BlockBasis([(0,), (0, 2), (1, 2), (3, 5), (0, 2, 5), (1, 3, 4), (2, 4, 5)], n, q)
+        assert (basis.node_table < 0).sum() == 5
     rows = bl.Rows(X)
     tables = rng.normal(size=basis.n_entries)
     weights = rng.normal(size=X.shape[0])
@@ -50,13 +55,13 @@ def test_kernels_match_their_numpy_twins(problem, rng):
         (kernels.add_block_tables_serial, kernels.block_histograms_serial),
     ):
         out = np.full(X.shape[0], 0.25)
-        add(rows.codes_t, basis.block_ptr, basis.block_pos, basis.table_ptr, tables, q, out)
+        add(rows.codes_t, basis.node_pos, basis.node_depth, basis.node_table, tables, q, out)
         assert_allclose(out, expected, rtol=0, atol=1e-12)
         # Any number of parts, more parts than row chunks included.
         for parts in (1, 2, 5):
             found = np.full(basis.n_entries, np.nan)
             partial = np.full((parts, basis.n_entries), np.nan)
-            histogram(rows.codes_t, weights, basis.block_ptr, basis.block_pos, basis.table_ptr, q, partial, found)
+            histogram(rows.codes_t, weights, basis.node_pos, basis.node_depth, basis.node_table, q, partial, found)
             assert_allclose(found, histograms, rtol=0, atol=1e-10)
 
 

@@ -1,11 +1,18 @@
 """Functions that are sums of tables over position subsets ("blocks"), at many sequences.
 
-A block b is a set of positions ``S_b`` (CSR: ``block_pos[block_ptr[b]:block_ptr[b+1]]``,
-in increasing order) with a table of q^|S_b| numbers at
-``tables[table_ptr[b]:table_ptr[b+1]]``. A sequence x reads entry
+A block b is a set of positions ``S_b`` in increasing order with a table of q^|S_b|
+numbers at ``tables[table_b:table_b + q^|S_b|]``. A sequence x reads entry
 ``index_b(x) = sum_e x[S_b[e]] * q^(|S_b| - 1 - e)`` of the table (the first position is
 the most significant digit, so a table reshaped to (q,) * |S_b| in C order is indexed by
 the letters in position order).
+
+The evaluation and histogram kernels take the blocks as a prefix tree: one node per
+distinct prefix of a block, in depth-first (lexicographic) order, each adding one
+position to its parent. A node's index is its parent's times q plus one letter, so a
+block of any degree costs one pass over the rows instead of one per position (3166
+blocks of degree <= 4 at 4 million rows: see ``benchmarks/engine_scaling.py``). The
+greedy search's kernels take parents and children in CSR form
+(``pos[ptr[p]:ptr[p+1]]``).
 
 Sequences come transposed, ``codes_t`` of shape (n, N), so that the loops over
 sequences read contiguous memory. Row chunks keep the per-chunk index array in cache.
@@ -38,59 +45,87 @@ def _chunk_index(codes_t, positions_start, positions_stop, block_pos, q, start, 
             index[j] = index[j] * q + letters[j]
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _node_index(codes_t, node, node_pos, node_depth, q, start, count, index):
+    """Row ``node_depth[node]`` of ``index``: the node's cell for the chunk's rows.
+
+    Its parent's cell (the row above) times q plus the letter at the node's position, so
+    every block costs one pass over the chunk whatever its degree.
+    """
+    depth = node_depth[node]
+    letters = codes_t[node_pos[node], start : start + count]
+    here = index[depth]
+    if depth == 0:
+        for j in range(count):
+            here[j] = letters[j]
+    else:
+        parent = index[depth - 1]
+        for j in range(count):
+            here[j] = parent[j] * q + letters[j]
+    return here
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def add_block_tables(
     codes_t: np.ndarray,
-    block_ptr: np.ndarray,
-    block_pos: np.ndarray,
-    table_ptr: np.ndarray,
+    node_pos: np.ndarray,
+    node_depth: np.ndarray,
+    node_table: np.ndarray,
     tables: np.ndarray,
     q: int,
     out: np.ndarray,
 ) -> None:
-    """Add ``sum_b tables[table_ptr[b] + index_b(x_r)]`` to ``out[r]`` for every sequence r.
+    """Add ``sum_b tables[table_b + index_b(x_r)]`` to ``out[r]`` for every sequence r.
+
+    The blocks come as a prefix tree (module docstring) in depth-first order.
 
     Parameters
     ----------
     codes_t : ndarray of shape (n, N), uint8
         Transposed codes.
-    block_ptr : ndarray of shape (B + 1,), int64
-    block_pos : ndarray of shape (block_ptr[-1],), int64
-        Positions of every block; every block has at least one.
-    table_ptr : ndarray of shape (B + 1,), int64
-        ``table_ptr[b + 1] - table_ptr[b] = q ** |S_b|``.
-    tables : ndarray of shape (table_ptr[-1],), float64
+    node_pos : ndarray of shape (M,), int64
+        The position each node adds to its parent's.
+    node_depth : ndarray of shape (M,), int64
+        0 for a node of one position; a node of depth d > 0 follows its parent, of depth
+        d - 1, with only the parent's descendants in between.
+    node_table : ndarray of shape (M,), int64
+        Offset of the node's table in ``tables``, or -1 for a prefix that is no block.
+    tables : ndarray, float64
     q : int
     out : ndarray of shape (N,), float64
         Accumulated in place.
     """
     n_rows = codes_t.shape[1]
-    n_blocks = block_ptr.shape[0] - 1
+    n_nodes = node_pos.shape[0]
     n_chunks = (n_rows + ROW_CHUNK - 1) // ROW_CHUNK
+    depth = 1
+    for node in range(n_nodes):
+        depth = max(depth, node_depth[node] + 1)
     for chunk in numba.prange(n_chunks):
         start = chunk * ROW_CHUNK
         count = min(ROW_CHUNK, n_rows - start)
-        index = np.empty(count, dtype=np.int64)
+        index = np.empty((depth, count), dtype=np.int64)
         total = out[start : start + count]
-        for b in range(n_blocks):
-            _chunk_index(codes_t, block_ptr[b], block_ptr[b + 1], block_pos, q, start, count, index)
-            table = tables[table_ptr[b] : table_ptr[b + 1]]
-            for j in range(count):
-                total[j] += table[index[j]]
+        for node in range(n_nodes):
+            cells = _node_index(codes_t, node, node_pos, node_depth, q, start, count, index)
+            first = node_table[node]
+            if first >= 0:
+                for j in range(count):
+                    total[j] += tables[first + cells[j]]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def block_histograms(
     codes_t: np.ndarray,
     weights: np.ndarray,
-    block_ptr: np.ndarray,
-    block_pos: np.ndarray,
-    table_ptr: np.ndarray,
+    node_pos: np.ndarray,
+    node_depth: np.ndarray,
+    node_table: np.ndarray,
     q: int,
     partial: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """``out[table_ptr[b] + a] = sum of weights[r] over the sequences r with index_b(x_r) = a``.
+    """``out[table_b + a] = sum of weights[r] over the sequences r with index_b(x_r) = a``.
 
     The adjoint of :func:`add_block_tables`. The rows are split into
     ``partial.shape[0]`` contiguous parts, each summed into its own row of ``partial``
@@ -98,36 +133,41 @@ def block_histograms(
     Within a part, every block visits one chunk of rows before the next chunk is read,
     so the weights are read from memory once rather than once per block (2x faster than
     a loop over blocks outside, measured serial and parallel on the project's machine).
+    Entries of ``out`` that belong to no block are left as they are.
 
     Parameters
     ----------
     codes_t : ndarray of shape (n, N), uint8
     weights : ndarray of shape (N,), float64
-    block_ptr, block_pos, table_ptr, q
+    node_pos, node_depth, node_table, q
         As in :func:`add_block_tables`.
-    partial : ndarray of shape (P, table_ptr[-1]), float64
+    partial : ndarray of shape (P, len(out)), float64
         Workspace, one row per part (P = 1 for a serial call); overwritten.
-    out : ndarray of shape (table_ptr[-1],), float64
-        Overwritten.
+    out : ndarray, float64
+        The tables' layout; overwritten.
     """
     n_rows = codes_t.shape[1]
-    n_blocks = block_ptr.shape[0] - 1
+    n_nodes = node_pos.shape[0]
     n_parts = partial.shape[0]
     n_chunks = (n_rows + ROW_CHUNK - 1) // ROW_CHUNK
     per_part = (n_chunks + n_parts - 1) // n_parts
+    depth = 1
+    for node in range(n_nodes):
+        depth = max(depth, node_depth[node] + 1)
     for part in numba.prange(n_parts):
         accumulator = partial[part]
         accumulator[:] = 0.0
-        index = np.empty(ROW_CHUNK, dtype=np.int64)
+        index = np.empty((depth, ROW_CHUNK), dtype=np.int64)
         for chunk in range(part * per_part, min(n_chunks, (part + 1) * per_part)):
             start = chunk * ROW_CHUNK
             count = min(ROW_CHUNK, n_rows - start)
             chunk_weights = weights[start : start + count]
-            for b in range(n_blocks):
-                _chunk_index(codes_t, block_ptr[b], block_ptr[b + 1], block_pos, q, start, count, index)
-                cells = accumulator[table_ptr[b] : table_ptr[b + 1]]
-                for j in range(count):
-                    cells[index[j]] += chunk_weights[j]
+            for node in range(n_nodes):
+                cells = _node_index(codes_t, node, node_pos, node_depth, q, start, count, index)
+                first = node_table[node]
+                if first >= 0:
+                    for j in range(count):
+                        accumulator[first + cells[j]] += chunk_weights[j]
     for a in range(out.shape[0]):
         total = 0.0
         for part in range(n_parts):

@@ -116,8 +116,11 @@ class BlockBasis:
     ----------
     blocks : list of tuple of int
     degrees : ndarray of shape (B,), int64
-    block_ptr, block_pos, table_ptr : ndarray of int64
-        The CSR layout of :mod:`shap_zero._kernels.blocks`.
+    table_ptr : ndarray of shape (B + 1,), int64
+        Block b's table is ``tables[table_ptr[b]:table_ptr[b+1]]``.
+    node_pos, node_depth, node_table : ndarray of int64
+        The blocks as the prefix tree the kernels of :mod:`shap_zero._kernels.blocks`
+        take: every distinct prefix of a block, in lexicographic (depth-first) order.
     n_entries : int
         Table entries, sum_S q^|S| (the length of a table vector).
     n_terms : int
@@ -131,14 +134,16 @@ class BlockBasis:
         self.n, self.q = int(n), int(q)
         self.blocks = sorted(unique, key=lambda block: (len(block), block))
         self.degrees = np.array([len(block) for block in self.blocks], dtype=np.int64)
-        self.block_ptr = np.zeros(len(self.blocks) + 1, dtype=np.int64)
-        np.cumsum(self.degrees, out=self.block_ptr[1:])
-        self.block_pos = np.array([i for block in self.blocks for i in block], dtype=np.int64)
-        if self.block_pos.size and (self.block_pos.min() < 0 or self.block_pos.max() >= n):
+        if any(block[0] < 0 or block[-1] >= n for block in self.blocks):
             raise ValueError(f"block positions must lie in 0..{n - 1}")
         self.table_ptr = np.zeros(len(self.blocks) + 1, dtype=np.int64)
         np.cumsum(self.q**self.degrees, out=self.table_ptr[1:])
         self.n_entries = int(self.table_ptr[-1])
+        offsets = {block: int(first) for block, first in zip(self.blocks, self.table_ptr[:-1])}
+        prefixes = sorted({block[:length] for block in self.blocks for length in range(1, len(block) + 1)})
+        self.node_pos = np.array([prefix[-1] for prefix in prefixes], dtype=np.int64)
+        self.node_depth = np.array([len(prefix) - 1 for prefix in prefixes], dtype=np.int64)
+        self.node_table = np.array([offsets.get(prefix, -1) for prefix in prefixes], dtype=np.int64)
         self.n_terms = 1 + int(sum(count_block_terms(int(d), self.q) for d in self.degrees))
         # Entry scale of the penalty: sum_k |F[k]|^2 = q^-|S| ||T_S||^2 on a pure table.
         self.entry_degree = np.repeat(self.degrees, self.q**self.degrees)
@@ -221,20 +226,20 @@ class BlockBasis:
         """``mean + sum_S T_S[x_S]`` at every row, shape (N,)."""
         out = np.full(rows.n_rows, float(mean))
         if len(self.blocks):
-            work = rows.n_rows * int(self.block_pos.size)
+            work = rows.n_rows * int(self.node_pos.size)
             kernel = choose(add_block_tables, add_block_tables_serial, work, PARALLEL_WORK)
-            kernel(rows.codes_t, self.block_ptr, self.block_pos, self.table_ptr, tables, self.q, out)
+            kernel(rows.codes_t, self.node_pos, self.node_depth, self.node_table, tables, self.q, out)
         return out
 
     def histograms(self, rows: Rows, weights: np.ndarray) -> np.ndarray:
         """Per block and cell, the sum of ``weights`` over the rows in that cell, shape (n_entries,)."""
         out = np.empty(self.n_entries)
         if len(self.blocks):
-            kernel = choose(block_histograms, block_histograms_serial, rows.n_rows * int(self.block_pos.size), PARALLEL_WORK)
+            kernel = choose(block_histograms, block_histograms_serial, rows.n_rows * int(self.node_pos.size), PARALLEL_WORK)
             # One partial histogram per thread; numba.set_num_threads is respected.
             parts = numba.get_num_threads() if kernel is block_histograms else 1
-            kernel(rows.codes_t, np.ascontiguousarray(weights, dtype=np.float64), self.block_ptr,
-                   self.block_pos, self.table_ptr, self.q, np.empty((parts, self.n_entries)), out)  # fmt: skip
+            kernel(rows.codes_t, np.ascontiguousarray(weights, dtype=np.float64), self.node_pos,
+                   self.node_depth, self.node_table, self.q, np.empty((parts, self.n_entries)), out)  # fmt: skip
         return out
 
 
