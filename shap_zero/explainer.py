@@ -31,6 +31,7 @@ from shap_zero.attribution import (
     shapley_values,
     symbol_totals,
 )
+from shap_zero.attribution.held import check_held
 from shap_zero.attribution.indices import IndexName
 from shap_zero.engines import ENGINES, EngineName, SketchEngine, SketchReport, make_engine
 from shap_zero.exceptions import InvalidParameterError
@@ -526,16 +527,19 @@ class ZeroExplainer(shap.Explainer):
         """Whether to show progress: the call's ``progress``, else the explainer's."""
         return self.progress if progress is None else check_bool(progress, name="progress")
 
-    def _per_output(self, compute: Any, X: Any, progress: bool | None) -> np.ndarray:
+    def _per_output(self, compute: Any, X: Any, progress: bool | None, **options: Any) -> np.ndarray:
         """``compute(sketch, codes, ...)`` for every output, stacked on a last axis when m > 1."""
         codes = self._encode(X)
         shown = self._progress(progress)
         per_output = [
-            compute(sketch, codes, background=self._background, progress=shown) for sketch in self.sketches_  # type: ignore[union-attr]
+            compute(sketch, codes, background=self._background, progress=shown, **options)
+            for sketch in self.sketches_  # type: ignore[union-attr]
         ]
         return per_output[0] if len(per_output) == 1 else np.stack(per_output, axis=-1)
 
-    def __call__(self, X: Any, *, progress: bool | None = None, display_data: bool = True) -> shap.Explanation:
+    def __call__(
+        self, X: Any, *, progress: bool | None = None, display_data: bool = True, held: Any = None
+    ) -> shap.Explanation:
         """Explain sequences: a ``shap.Explanation`` of their SHAP values.
 
         Parameters
@@ -550,6 +554,12 @@ class ZeroExplainer(shap.Explainer):
             bytes array would print as ``b'A'``), half as much as the values: at 10^7
             sequences of length 26, about 1 GiB. False leaves ``display_data`` None; the
             plots then show the integer codes.
+        held : ndarray of shape (N, n), bool, optional
+            Positions held at the background, such as unknown letters (N): their values
+            are 0, and the other positions share ``E[f | the other letters] - E f``
+            (:func:`~shap_zero.shapley_values`; ``read_sequences(...,
+            ambiguous="background")`` gives the mask). They show as "?" in
+            ``display_data``.
 
         Returns
         -------
@@ -562,32 +572,40 @@ class ZeroExplainer(shap.Explainer):
         """
         codes = self._encode(X)
         started = time.perf_counter()
-        values = self.shap_values(codes, progress=progress)
+        values = self.shap_values(codes, progress=progress, held=held)
         base = np.atleast_1d(self.expected_value)
         base_values = np.tile(base, (codes.shape[0], 1)) if base.size > 1 else np.full(codes.shape[0], base[0])
+        letters = self._letters(codes) if check_bool(display_data, name="display_data") else None
+        if letters is not None and held is not None:
+            letters = letters.astype(f"<U{max(1, letters.itemsize // 4)}")  # a copy, not the cache's
+            letters[check_held(held, codes.shape)] = "?"
         return shap.Explanation(
             values,
             base_values=base_values,
             data=codes,
-            display_data=self._letters(codes) if check_bool(display_data, name="display_data") else None,
+            display_data=letters,
             feature_names=list(self.feature_names),
             output_names=self.output_names,
             compute_time=time.perf_counter() - started,
         )
 
-    def shap_values(self, X: Any, *, progress: bool | None = None) -> np.ndarray:
+    def shap_values(self, X: Any, *, progress: bool | None = None, held: Any = None) -> np.ndarray:
         """SHAP values as a plain array (shap's legacy API).
 
         Parameters
         ----------
         X : str, list of str, or array-like of shape (N, n) or (n,) of integer codes
         progress : bool, optional
+        held : ndarray of shape (N, n), bool, optional
+            Positions held at the background (see :meth:`__call__`).
 
         Returns
         -------
         ndarray of shape (N, n), or (N, n, m) for m outputs
         """
-        return self._per_output(shapley_values, X, progress)
+        if held is None:
+            return self._per_output(shapley_values, X, progress)
+        return self._per_output(shapley_values, X, progress, held=held)
 
     def shap_interaction_values(self, X: Any, *, progress: bool | None = None) -> np.ndarray:
         """Pairwise interaction matrices in the convention of shap's TreeExplainer.

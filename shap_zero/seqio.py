@@ -43,10 +43,10 @@ __all__ = [
 FileFormat = Literal["fasta", "csv", "tsv", "parquet"]
 _SUFFIXES = {".fa": "fasta", ".fasta": "fasta", ".fna": "fasta", ".fas": "fasta", ".csv": "csv", ".tsv": "tsv",
              ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
-AMBIGUOUS_POLICIES = ("refuse", "skip")
+AMBIGUOUS_POLICIES = ("refuse", "skip", "background")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SequenceRecords:
     """Sequences read from a file, with their ids.
 
@@ -59,11 +59,18 @@ class SequenceRecords:
         The kept sequences, as written in the file (case kept).
     skipped : list of (str, str)
         (id, reason) of every record left out by ``ambiguous="skip"``.
+    codes : ndarray of shape (N, n), uint8, or None
+        The kept sequences encoded, when an alphabet was given (0 at held positions).
+    held : ndarray of shape (N, n), bool, or None
+        With ``ambiguous="background"``: the positions whose symbol the alphabet cannot
+        read, to pass as ``held`` to the explainer (their values are then 0).
     """
 
     ids: list[str]
     sequences: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    codes: np.ndarray | None = None
+    held: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -141,10 +148,13 @@ def read_sequences(
         Check every record against it (and ``length``): see ``ambiguous``.
     length : int, optional
         Required sequence length (with ``alphabet``).
-    ambiguous : {"refuse", "skip"}, default "refuse"
-        A record with a symbol outside the alphabet, or of another length: raise an
-        :class:`~shap_zero.exceptions.InvalidSequenceError` naming its id, position and
-        symbol, or leave it out and list it in ``skipped``.
+    ambiguous : {"refuse", "skip", "background"}, default "refuse"
+        A record with a symbol outside the alphabet (N, for example), or of another
+        length: raise an :class:`~shap_zero.exceptions.InvalidSequenceError` naming its
+        id, position and symbol; or leave it out and list it in ``skipped``; or, for
+        unknown symbols in a record of the right length, keep it and mark those
+        positions in ``held``, to be explained as held at the background (records of
+        another length are still refused).
     id_column : str or None, default "id"
         Column of the ids in a table; when absent, ids are the 1-based row numbers.
     sequence_column : str, default "sequence"
@@ -176,23 +186,39 @@ def read_sequences(
     if alphabet is None:
         return SequenceRecords(ids, sequences)
     try:
-        alphabet.encode(sequences, length=length)
-        return SequenceRecords(ids, sequences)
+        codes = alphabet.encode(sequences, length=length)
+        held = np.zeros(codes.shape, dtype=bool) if ambiguous == "background" else None
+        return SequenceRecords(ids, sequences, codes=codes, held=held)
     except InvalidSequenceError:
         pass  # find the records at fault, one by one
-    kept_ids, kept, skipped = [], [], []
+    kept_ids, kept, skipped, rows, held_rows = [], [], [], [], []
     for record_id, sequence in zip(ids, sequences, strict=True):
+        unknown = np.zeros(len(sequence), dtype=bool)
         try:
-            alphabet.encode([sequence], length=length, name=f"record {record_id!r}")
+            if ambiguous == "background" and (length is None or len(sequence) == length):
+                unknown = np.array([symbol not in alphabet for symbol in sequence], dtype=bool)
+                first = alphabet.symbols[0]
+                sequence_read = "".join(first if out else symbol for symbol, out in zip(sequence, unknown))
+            else:
+                sequence_read = sequence
+            row = alphabet.encode([sequence_read], length=length, name=f"record {record_id!r}")
         except InvalidSequenceError as error:
             reason = str(error).replace(f"record {record_id!r}[0]", f"record {record_id!r}")
-            if ambiguous == "refuse":
+            if ambiguous != "skip":
                 raise InvalidSequenceError(f"{os.fspath(path)}: {reason}") from None
             skipped.append((record_id, reason))
             continue
         kept_ids.append(record_id)
         kept.append(sequence)
-    return SequenceRecords(kept_ids, kept, skipped)
+        rows.append(row)
+        held_rows.append(unknown)
+    if not rows:
+        return SequenceRecords(kept_ids, kept, skipped)
+    if len({row.shape[1] for row in rows}) > 1:
+        raise InvalidSequenceError(f"{os.fspath(path)}: records of different lengths; pass length=")
+    codes = np.concatenate(rows)
+    held = np.stack(held_rows) if ambiguous == "background" else None
+    return SequenceRecords(kept_ids, kept, skipped, codes=codes, held=held)
 
 
 # --------------------------------------------------------------------------- writing

@@ -46,6 +46,16 @@ def test_ambiguous_symbols_are_refused_by_default_naming_the_record(tmp_path):
     assert [record_id for record_id, _ in kept.skipped] == ["guide_3"] and "'N'" in kept.skipped[0][1]
     with pytest.raises(InvalidParameterError, match="ambiguous must be one of"):
         sz.read_sequences(path, alphabet=sz.DNA, ambiguous="mask")
+    held = sz.read_sequences(path, alphabet=sz.DNA, length=6, ambiguous="background")
+    assert held.ids == ["guide_1", "guide_2", "guide_3"] and held.sequences[2] == RECORDS[2][1]
+    expected = np.zeros((3, 6), dtype=bool)
+    expected[2] = [symbol not in "ACGTacgt" for symbol in RECORDS[2][1]]
+    assert expected[2].any() and np.array_equal(held.held, expected)
+    assert np.array_equal(held.codes[:2], sz.DNA.encode(["ACGTAC", "ggccat"]))
+    assert np.array_equal(held.codes[2], sz.DNA.encode(["TTATAA"])[0])  # the held N reads as code 0
+    _fasta(tmp_path / "all.fa", RECORDS)
+    with pytest.raises(InvalidSequenceError, match="guide_4"):  # another length is still refused
+        sz.read_sequences(tmp_path / "all.fa", alphabet=sz.DNA, length=6, ambiguous="background")
 
 
 def test_tables_csv_tsv_parquet(tmp_path):

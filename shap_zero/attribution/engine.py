@@ -22,6 +22,7 @@ from shap_zero._kernels.dispatch import ThreadChoice
 from shap_zero._progress import progress_bar
 from shap_zero._validation import check_bool
 from shap_zero.attribution.background import Background, resolve_background
+from shap_zero.attribution.held import average_over_held, check_held
 from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map
 from shap_zero.attribution.result import Interactions
 from shap_zero.exceptions import InvalidParameterError
@@ -131,6 +132,7 @@ def shapley_values(
     background: Any = "uniform",
     progress: bool = False,
     out: np.ndarray | None = None,
+    held: Any = None,
 ) -> np.ndarray:
     """Shapley values of every position for every sequence, in closed form.
 
@@ -149,6 +151,13 @@ def shapley_values(
     out : ndarray of shape (N, n), float64, C-contiguous, optional
         Write the values here (e.g. a ``numpy.memmap`` for more sequences than fit in
         memory) instead of a new array.
+    held : ndarray of shape (N, n), bool, optional
+        Positions held at the background (letters unknown, such as N): the game is
+        ``v(S minus held)``, so a held position's value is 0 and the others sum to
+        ``E[f | the other letters] - E f``. The codes at held positions are ignored.
+        Exact, by averaging over the letters the background can put there (see
+        :mod:`shap_zero.attribution.held`): q^h rows per sequence with h held
+        positions, so keep it for the few sequences that need it.
 
     Returns
     -------
@@ -165,6 +174,15 @@ def shapley_values(
     progress = check_bool(progress, name="progress")
     codes = sketch.encode(X)
     resolved = resolve_background(background, sketch.n, sketch.q, sketch.alphabet)
+    if held is not None:
+        mask = check_held(held, codes.shape)
+        out = _check_out(out, codes.shape)
+        average_over_held(
+            lambda rows, component: shapley_values(sketch, rows, background=component, progress=progress),
+            codes, mask, resolved, out,
+        )  # fmt: skip
+        out[mask] = 0.0  # exactly: the average leaves rounding of about 1e-17 there
+        return out
     arrays = sketch.spectrum_arrays()
     out = _check_out(out, codes.shape)
     if resolved.kind == "uniform":
