@@ -1,17 +1,24 @@
-"""Command line: ``python -m shap_zero demo`` runs the built-in workflow end to end.
+"""The ``shap-zero`` command line (also ``python -m shap_zero``).
 
-The default sketches a real model, ViennaRNA's RNA folding energy at n = 30, with the
-automatic engine (``--method``), estimates the error of its SHAP values with a Monte
-Carlo check, explains 1,000 random sequences, saves the sketch and figures, and prints
-the cost.
+``shap-zero sketch`` queries a model named as ``module:callable`` and saves its sketch;
+``shap-zero explain`` reads sequences from a FASTA, CSV, TSV or Parquet file and writes
+their SHAP values (and interactions) as a table, with figures on request;
+``shap-zero info`` prints what a sketch file holds: engine, queries, accuracy estimate.
+``shap-zero demo`` runs the built-in workflow end to end: by default it sketches a real
+model, ViennaRNA's RNA folding energy at n = 30, with the automatic engine
+(``--method``), estimates the error of its SHAP values with a Monte Carlo check,
+explains 1,000 random sequences, saves the sketch and figures, and prints the cost.
 ``--model toy`` runs a small DNA model with an exact sketch instead (no extra needed).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
+import json
 import multiprocessing
+import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -21,12 +28,17 @@ from typing import Any
 import numpy as np
 
 from shap_zero._files import atomic_write
-from shap_zero.alphabet import DNA, RNA, Alphabet
+from shap_zero.alphabet import DNA, PROTEIN, RNA, Alphabet
 from shap_zero.engines import ENGINES
 from shap_zero.examples import VIENNA_INSTALL_HINT, rna_folding_energy, toy_guide_model
-from shap_zero.explainer import ZeroExplainer
+from shap_zero.exceptions import InvalidParameterError, ShapZeroError
+from shap_zero.explainer import ZeroExplainer, _output_paths
+from shap_zero.fourier import FourierSketch
+from shap_zero.indices import INDEX_NAMES
+from shap_zero.models import DEFAULT_BATCH_SIZE, MODEL_INPUTS
+from shap_zero.seqio import AMBIGUOUS_POLICIES, read_sequences, write_interactions, write_values
 
-__all__ = ["main"]
+__all__ = ["main", "load_callable", "parse_alphabet", "describe_sketch"]
 
 #: shap's KernelExplainer default: 2n + 2048 coalitions, each averaged over the background.
 _KERNEL_BACKGROUND = 100
@@ -204,22 +216,290 @@ def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir:
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m shap_zero``.
+# --------------------------------------------------------------------------- sketch, explain, info
 
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments (default: ``sys.argv[1:]``).
 
-    Returns
-    -------
-    int
-        Exit status.
+def load_callable(spec: str) -> Any:
+    """The object named by ``"package.module:attribute"`` or ``"path/to/file.py:attribute"``.
+
+    A file's folder is put on ``sys.path`` and the file imported by its name, so worker
+    processes (``--workers``) can import it too. The attribute may be dotted
+    (``module:Class.method``).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the part that could not be found.
     """
-    parser = argparse.ArgumentParser(prog="python -m shap_zero", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    module_name, colon, attribute = spec.partition(":")
+    if not colon or not module_name or not attribute:
+        raise InvalidParameterError(f"--model: expected 'package.module:callable' or 'file.py:callable'; got {spec!r}")
+    if module_name.endswith(".py"):
+        path = Path(module_name).resolve()
+        if not path.is_file():
+            raise InvalidParameterError(f"--model: no such file {module_name!r}")
+        sys.path.insert(0, str(path.parent))
+        module_name = path.stem
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as error:
+        raise InvalidParameterError(f"--model: cannot import module {module_name!r}: {error}") from error
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise InvalidParameterError(f"--model: {module_name!r} has no attribute {attribute!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise InvalidParameterError(f"--model: {spec!r} is a {type(target).__name__}, not a callable")
+    return target
+
+
+def parse_alphabet(text: str) -> Alphabet:
+    """``DNA``, ``RNA`` or ``protein`` (any case), or the letters themselves (``ACGT``)."""
+    named = {"dna": DNA, "rna": RNA, "protein": PROTEIN}
+    if text.lower() in named:
+        return named[text.lower()]
+    if len(text) < 2 or len(set(text)) != len(text):
+        raise InvalidParameterError(f"--alphabet: expected DNA, RNA, protein or at least 2 distinct letters; got {text!r}")
+    return Alphabet(text)
+
+
+def _executor(workers: int) -> Any:
+    if workers < 1:
+        raise InvalidParameterError(f"--workers: expected an integer >= 1; got {workers}")
+    if workers == 1:
+        return None
+    # spawn: forking after numba's threads have started can deadlock (docs/sketching.md).
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _quality_lines(report: Any) -> list[str]:
+    """What the user must know about a sketch's accuracy, warnings included."""
+    lines = []
+    for index, quality in enumerate(report.outputs):
+        name = f"output {index}: " if len(report.outputs) > 1 else ""
+        if quality.r2 is not None:
+            lines.append(f"  {name}held-out R^2 {quality.r2:.3f} on {report.n_validation_queries:,} random sequences")
+        if quality.shap_accuracy is not None:
+            lines.append(f"  {name}accuracy check: {quality.shap_accuracy}")
+            if quality.shap_accuracy.poor:
+                lines.append("  WARNING: these SHAP values are far from the model's; raise --budget before relying on them")
+        elif quality.r2 is not None and quality.r2 < 0.5:
+            lines.append("  WARNING: the sketch holds little of the model; its SHAP values may be far off (use --check 8)")
+    return lines
+
+
+def _sketch(args: argparse.Namespace) -> None:
+    model = load_callable(args.model)
+    alphabet = parse_alphabet(args.alphabet)
+    options: dict[str, Any] = {"check_sequences": args.check, "batch_size": args.batch_size}
+    if args.checkpoint is not None:
+        options["checkpoint"] = args.checkpoint
+    executor = _executor(args.workers)
+    if executor is not None:
+        options["executor"] = executor
+    try:
+        explainer = ZeroExplainer(
+            model, alphabet=alphabet, seq_length=args.length, method=args.method,
+            budget=None if args.method == "exact" else args.budget, model_input=args.model_input,
+            random_state=args.seed, progress=not args.quiet, **options,
+        )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the quality lines below say it
+            explainer.fit()
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    report = explainer.report_
+    resumed = f", {report.n_resumed:,} of them from the checkpoint" if report.n_resumed else ""
+    print(f"Sketch by the {report.engine!r} engine: {explainer.n_queries_:,} model queries{resumed} "
+          f"(model {report.model_seconds:.1f} s, fit {report.fit_seconds:.1f} s).")  # fmt: skip
+    for line in _quality_lines(report):
+        print(line)
+    explainer.save(args.output)
+    print(f"Saved: {args.output}")
+
+
+def _derived_path(path: Path, part: str) -> Path:
+    """``values.parquet`` -> ``values.<part>.parquet`` (``.csv.gz`` kept whole)."""
+    suffixes = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+    stem = path.name[: len(path.name) - len(suffixes)] if suffixes else path.name
+    return path.with_name(f"{stem}.{part}{suffixes}")
+
+
+def _explain(args: argparse.Namespace) -> None:
+    explainer = ZeroExplainer(args.sketch)
+    sketch = explainer.sketch_ if explainer.n_outputs == 1 else explainer.sketches_[0]
+    alphabet = sketch.alphabet
+    if alphabet is None:
+        raise InvalidParameterError(f"{args.sketch}: the sketch has no alphabet, so letters cannot be read")
+    records = read_sequences(args.sequences, alphabet=alphabet, length=sketch.n, ambiguous=args.ambiguous,
+                             id_column=args.id_column, sequence_column=args.sequence_column)  # fmt: skip
+    for record_id, reason in records.skipped:
+        print(f"skipped {reason}", file=sys.stderr)
+    if not len(records):
+        raise InvalidParameterError(f"{args.sequences}: no sequence to explain")
+    if args.background is not None:
+        background = read_sequences(args.background, alphabet=alphabet, length=sketch.n)
+        explainer = ZeroExplainer(args.sketch, background=background.sequences)
+    X = records.codes
+    held = records.held if records.held is not None and records.held.any() else None
+    if held is not None and args.interactions is not None:
+        raise InvalidParameterError(
+            f"{args.sequences}: {int(held.any(axis=1).sum())} records have unknown symbols; --ambiguous background "
+            "holds them at the background for SHAP values only, not for --interactions (use --ambiguous skip)"
+        )
+    explanation = explainer(X, progress=not args.quiet, held=held)
+    if held is not None and explanation.display_data is not None:
+        rows, positions = np.nonzero(held)
+        explanation.display_data[rows, positions] = [records.sequences[r][p] for r, p in zip(rows, positions)]
+    write_values(args.output, explanation, ids=records.ids, layout=args.layout)
+    background_text = "uniform background" if args.background is None else f"{len(background)} background sequences"
+    print(f"SHAP values of {len(records):,} sequences ({background_text}): {args.output}")
+    interactions = None
+    if args.interactions is not None:
+        interactions = explainer.interactions(X, index=args.interactions, order=args.order, progress=not args.quiet)
+        path = Path(args.interactions_output) if args.interactions_output else _derived_path(Path(args.output), "interactions")
+        write_interactions(path, interactions, ids=records.ids, layout=args.layout)
+        print(f"{args.interactions} interactions up to order {args.order}: {path}")
+    if args.plots is not None:
+        figures = _explain_figures(explanation, interactions, explainer, X, Path(args.plots))
+        print(f"Figures in {args.plots}: " + ", ".join(path.name for path in figures))
+
+
+def _explain_figures(explanation: Any, interactions: Any, explainer: ZeroExplainer, X: np.ndarray, folder: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import shap
+
+    from shap_zero.plots import interaction_heatmap, sequence_logo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(name: str) -> None:
+        path = folder / f"{name}.png"
+        image = io.BytesIO()
+        plt.gcf().savefig(image, format="png", dpi=110, bbox_inches="tight")
+        plt.close("all")
+        with atomic_write(path, what="the figure") as handle:
+            handle.write(image.getbuffer())
+        written.append(path)
+
+    shap.plots.bar(explanation, show=False, max_display=15)
+    save("bar")
+    if len(X) > 1:
+        shap.plots.beeswarm(explanation, show=False, max_display=15)
+        save("beeswarm")
+    try:
+        sequence_logo(explanation, title="Mean SHAP value of each letter at each position")
+        save("logo")
+    except ImportError:
+        print("logomaker is not installed (pip install 'shap-zero[plot]'): no logo drawn.", file=sys.stderr)
+    pairs = interactions if interactions is not None and interactions.order == 2 else explainer.interactions(X, order=2)
+    interaction_heatmap(pairs, absolute=True, title=f"Mean |{pairs.index}| of each pair of positions")
+    save("interaction_heatmap")
+    return written
+
+
+def _info(args: argparse.Namespace) -> None:
+    paths = _output_paths(str(args.sketch)) if "{output}" in str(args.sketch) else [str(args.sketch)]
+    for path in paths:
+        sketch = FourierSketch.load(path)
+        metadata = sketch.metadata
+        if args.json:
+            print(json.dumps({"path": path, "n": sketch.n, "q": sketch.q, "n_terms": sketch.n_terms,
+                              "alphabet": None if sketch.alphabet is None else sketch.alphabet.symbols,
+                              "metadata": metadata}, indent=1))  # fmt: skip
+            continue
+        print(describe_sketch(path, sketch))
+
+
+def describe_sketch(path: str, sketch: FourierSketch) -> str:
+    """A few lines on a sketch file: model size, engine, queries, accuracy estimate."""
+    metadata = sketch.metadata
+    alphabet = "no alphabet" if sketch.alphabet is None else f"alphabet {sketch.alphabet.symbols}"
+    degrees = np.bincount(sketch.degrees) if sketch.n_terms else np.zeros(1, dtype=np.int64)
+    lines = [
+        f"{path}",
+        f"  sequences of length {sketch.n}, {alphabet} (q = {sketch.q})",
+        f"  {sketch.n_terms:,} terms, max degree {sketch.max_degree}; per degree: "
+        + ", ".join(f"{d}: {c:,}" for d, c in enumerate(degrees) if c),
+    ]
+    if "method" in metadata:
+        lines.append(f"  engine {metadata['method']!r}, {metadata.get('n_queries', 0):,} model queries, "
+                     f"random_state {metadata.get('random_state')}, created {metadata.get('created', '?')}")  # fmt: skip
+    names = metadata.get("explainer") or {}
+    if names.get("n_outputs", 1) > 1 or names.get("output_name"):
+        lines.append(f"  output {names.get('output')} of {names.get('n_outputs')}: {names.get('output_name')}")
+    quality = metadata.get("quality")
+    if quality is None:
+        lines.append("  accuracy: not recorded (the file predates quality records, or was not made by an engine)")
+    else:
+        if quality.get("held_out_r2") is not None:
+            lines.append(f"  held-out R^2 {quality['held_out_r2']:.3f} on {quality['n_validation']:,} random sequences")
+        accuracy = quality.get("shap_accuracy")
+        if accuracy is None:
+            lines.append("  SHAP-value accuracy: not checked (sketch with --check N to estimate it)")
+        else:
+            lines.append(f"  SHAP-value NMSE {accuracy['nmse']:.2g} (95% CI {accuracy['low']:.2g}-{accuracy['high']:.2g}) "
+                         f"on {accuracy['n_sequences']} check sequences, {accuracy['n_permutations']} permutations each")  # fmt: skip
+            if accuracy.get("poor"):
+                lines.append("  WARNING: these SHAP values are far from the model's")
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shap-zero", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
+
+    sketch = commands.add_parser("sketch", help="query a model and save its sketch",
+                                 description="Query a model and save its Fourier sketch (one file per output: "
+                                 "use '{output}' in -o for a model of several outputs).")  # fmt: skip
+    sketch.add_argument("--model", required=True, help="the model: 'package.module:callable' or 'file.py:callable'")
+    sketch.add_argument("--alphabet", required=True, help="DNA, RNA, protein, or the letters (e.g. ACGT)")
+    sketch.add_argument("--length", type=int, required=True, help="sequence length n")
+    sketch.add_argument("--budget", type=int, default=250_000,
+                        help="model queries, held-out and check queries included (default: %(default)s)")
+    sketch.add_argument("--method", choices=tuple(ENGINES), default="auto", help="sketch engine (default: %(default)s)")
+    sketch.add_argument("--model-input", choices=MODEL_INPUTS, default="codes",
+                        help="what the model takes: integer codes, strings or a one-hot layout (default: %(default)s)")
+    sketch.add_argument("--check", type=int, default=8,
+                        help="sequences of the Monte Carlo SHAP accuracy check, inside the budget; 0: none (default: %(default)s)")
+    sketch.add_argument("--checkpoint", type=Path, help="file that keeps every answered query; a rerun resumes from it")
+    sketch.add_argument("--workers", type=int, default=1, help="processes querying the model (default: %(default)s)")
+    sketch.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                        help="sequences per model call (default: %(default)s)")
+    sketch.add_argument("--seed", type=int, default=0, help="random_state of the design (default: %(default)s)")
+    sketch.add_argument("-o", "--output", required=True, help="sketch file to write (.npz)")
+    sketch.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    explain = commands.add_parser("explain", help="SHAP values (and interactions) of sequences from a file",
+                                  description="Explain the sequences of a FASTA, CSV, TSV or Parquet file with a "
+                                  "saved sketch and write the values as a table (columns: id, position (1-based), "
+                                  "letter, value).")  # fmt: skip
+    explain.add_argument("sketch", help="sketch file (or a '{output}' template)")
+    explain.add_argument("sequences", help="FASTA (.fa, .fasta, .fna), CSV, TSV or Parquet file, optionally .gz")
+    explain.add_argument("-o", "--output", required=True, help="table to write: .csv, .tsv (optionally .gz) or .parquet")
+    explain.add_argument("--layout", choices=("long", "wide"), default="long", help="table layout (default: %(default)s)")
+    explain.add_argument("--interactions", choices=INDEX_NAMES, help="also write interaction values of this index")
+    explain.add_argument("--order", type=int, default=2, help="largest interaction order (default: %(default)s)")
+    explain.add_argument("--interactions-output", help="their table (default: the output's name with .interactions)")
+    explain.add_argument("--background", help="a file of background sequences (default: the uniform background)")
+    explain.add_argument("--ambiguous", choices=AMBIGUOUS_POLICIES, default="refuse",
+                         help="a record the alphabet cannot read: stop naming it, skip it, or explain its unknown "
+                         "positions as held at the background, with value 0 (default: %(default)s)")
+    explain.add_argument("--id-column", default="id", help="id column of a table (default: %(default)s)")
+    explain.add_argument("--sequence-column", default="sequence", help="sequence column of a table (default: %(default)s)")
+    explain.add_argument("--plots", help="folder for figures (bar, beeswarm, logo, interaction heatmap)")
+    explain.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    info = commands.add_parser("info", help="what a sketch file holds: engine, queries, accuracy estimate")
+    info.add_argument("sketch", help="sketch file (or a '{output}' template)")
+    info.add_argument("--json", action="store_true", help="print the header and metadata as JSON")
+
     demo = commands.add_parser("demo", help="sketch a real model, explain 1,000 sequences, save the sketch and figures")
     demo.add_argument("--model", choices=("vienna", "toy"), default="vienna",
                       help="vienna: ViennaRNA folding energy (needs the vienna extra); toy: a small DNA model (default: %(default)s)")
@@ -235,7 +515,29 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", type=Path, default=Path("shap_zero_demo"), help="output folder (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=0, help="random_state of the sketch and sequences (default: %(default)s)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        _demo(args)
+    return parser
+
+
+_COMMANDS = {"sketch": _sketch, "explain": _explain, "info": _info, "demo": _demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``shap-zero`` and ``python -m shap_zero``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0, or 1 after an error the library names (printed without a traceback).
+    """
+    args = _parser().parse_args(argv)
+    try:
+        _COMMANDS[args.command](args)
+    except (ShapZeroError, FileNotFoundError) as error:
+        print(f"shap-zero {args.command}: error: {error}", file=sys.stderr)
+        return 1
     return 0

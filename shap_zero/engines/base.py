@@ -523,10 +523,10 @@ class SketchEngine:
             accuracy = None
             if check is not None:
                 accuracy = estimate_shap_accuracy(check, check_values[:, column], sketch, resolved_background)
-            sketches.append(sketch)
-            outputs.append(
-                _output_report(sketch, validation, validation_values[:, column], seconds, accuracy, fitted.details)
-            )
+            report = _output_report(sketch, validation, validation_values[:, column], seconds, accuracy, fitted.details)
+            # The file keeps what the report knew of the sketch's quality (shap-zero info shows it).
+            sketches.append(sketch.with_metadata(quality=_quality_metadata(report, n_validation)))
+            outputs.append(report)
         # unique_rows numbers distinct rows by first appearance and the design comes first.
         unique_design = int(inverse[:n_design].max()) + 1 if n_design else 0
         self.sketches_ = sketches
@@ -748,6 +748,25 @@ def _json_ready(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return all(_json_ready(item) for item in value)
     return False
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _quality_metadata(report: OutputReport, n_validation: int) -> dict[str, Any]:
+    """The quality figures of one output as JSON (non-finite numbers as null; no timings,
+    so that one seed gives one file)."""
+    accuracy = None
+    if report.shap_accuracy is not None:
+        accuracy = {key: (_finite_or_none(value) if isinstance(value, float) else value)
+                    for key, value in report.shap_accuracy.to_dict().items()}  # fmt: skip
+    return {
+        "held_out_r2": _finite_or_none(report.r2),
+        "held_out_nmse": _finite_or_none(report.nmse),
+        "n_validation": int(n_validation),
+        "shap_accuracy": accuracy,
+    }
 
 
 def _output_report(

@@ -312,8 +312,9 @@ class _Campaign:
             self.checkpoint.prepare_to_append(len(todo))
         if self.progress:
             self.bar = progress_bar(
-                True, total=self.points.shape[0], initial=self.n_resumed, description=self.description, unit="query"
-            )
+                True, total=self.points.shape[0], initial=self.n_resumed, description=self.description, unit="query",
+                warm_up=True,
+            )  # fmt: skip
         if self.executor is None:
             return self.run_serial(todo)
         return self.run_executor(todo, self.executor)
