@@ -321,6 +321,91 @@ def shapley_mixture(
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
+def add_support_tables(
+    X: np.ndarray,
+    support_ptr: np.ndarray,
+    support_pos: np.ndarray,
+    table_ptr: np.ndarray,
+    tables: np.ndarray,
+    q: int,
+    out: np.ndarray,
+) -> None:
+    """Add tabulated per-support contributions to per-position values.
+
+    Support g has positions ``support_pos[support_ptr[g]:support_ptr[g+1]]`` (d of them,
+    sorted); a sequence x reads row ``index_g(x) = sum_e x[pos_e] q^(d - 1 - e)`` of its
+    table, d numbers at ``tables[table_ptr[g] + index_g(x) * d:...]``, and adds number e
+    to ``out[r, pos_e]``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, n), uint8
+    support_ptr : ndarray of shape (G + 1,), int64
+    support_pos : ndarray of shape (support_ptr[-1],), int64
+    table_ptr : ndarray of shape (G + 1,), int64
+        ``table_ptr[g + 1] - table_ptr[g] = q^d * d``.
+    tables : ndarray of shape (table_ptr[-1],), float64
+    q : int
+    out : ndarray of shape (N, n), float64
+        Accumulated in place.
+    """
+    n_supports = support_ptr.shape[0] - 1
+    for r in numba.prange(X.shape[0]):
+        for g in range(n_supports):
+            start = support_ptr[g]
+            degree = support_ptr[g + 1] - start
+            index = 0
+            for e in range(degree):
+                index = index * q + X[r, support_pos[start + e]]
+            base = table_ptr[g] + index * degree
+            for e in range(degree):
+                out[r, support_pos[start + e]] += tables[base + e]
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def add_support_mobius(
+    X: np.ndarray,
+    support_ptr: np.ndarray,
+    support_pos: np.ndarray,
+    table_ptr: np.ndarray,
+    tables: np.ndarray,
+    support_column: np.ndarray,
+    q: int,
+    out: np.ndarray,
+) -> None:
+    """Add tabulated Möbius coefficients of every support's subsets to their columns.
+
+    Support g (as in :func:`add_support_tables`, degree d) has a table of q^d rows of
+    2^d numbers; a sequence x reads row ``index_g(x)`` and adds number ``mask`` (the
+    coefficient of the subset of the support selected by the bits of ``mask``) to
+    ``out[r, support_column[g, mask]]``, skipping columns of -1.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, n), uint8
+    support_ptr, support_pos, table_ptr, tables, q
+        As in :func:`add_support_tables`, with ``q^d * 2^d`` numbers per support.
+    support_column : ndarray of shape (G, 2**max_degree), int64
+    out : ndarray of shape (N, U), float64
+        Accumulated in place.
+    """
+    n_supports = support_ptr.shape[0] - 1
+    for r in numba.prange(X.shape[0]):
+        for g in range(n_supports):
+            start = support_ptr[g]
+            degree = support_ptr[g + 1] - start
+            index = 0
+            for e in range(degree):
+                index = index * q + X[r, support_pos[start + e]]
+            size = 1 << degree
+            base = table_ptr[g] + index * size
+            for mask in range(1, size):
+                column = support_column[g, mask]
+                if column >= 0:
+                    out[r, column] += tables[base + mask]
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
 def mobius_mixture(
     X: np.ndarray,
     term_ptr: np.ndarray,
@@ -397,3 +482,5 @@ pairwise_uniform_serial = serial_twin(pairwise_uniform)
 mobius_uniform_serial = serial_twin(mobius_uniform)
 shapley_mixture_serial = serial_twin(shapley_mixture)
 mobius_mixture_serial = serial_twin(mobius_mixture)
+add_support_tables_serial = serial_twin(add_support_tables)
+add_support_mobius_serial = serial_twin(add_support_mobius)

@@ -25,6 +25,7 @@ from shap_zero.attribution.background import Background, resolve_background
 from shap_zero.attribution.held import average_over_held, check_held
 from shap_zero.attribution.indices import IndexName, Subset, check_index, index_map
 from shap_zero.attribution.result import Interactions
+from shap_zero.attribution.tables import tables_for
 from shap_zero.exceptions import InvalidParameterError
 from shap_zero.fourier import FourierSketch, SpectrumArrays
 from shap_zero.indices import document_indices
@@ -190,22 +191,22 @@ def shapley_values(
             work = (rows.stop - rows.start) * arrays.term_pos.size
             _SHAPLEY_UNIFORM(work, codes[rows], *_uniform_args(arrays), BLOCK_ROWS, out[rows])
         return out
-    moments, weights, nodes, node_weights = _mixture_arguments(resolved, sketch.max_degree)
-    rows_per_chunk = max(1, ROWS_PER_CHUNK // max(1, resolved.n_components))
+    mixture = _mixture_arguments(resolved, sketch.max_degree)
+    tables = tables_for(sketch, arrays, resolved, mixture, codes.shape[0])
+    spectrum, max_degree = _spectrum_args(arrays), sketch.max_degree
+    if tables is not None:  # small supports by lookup (attribution/tables.py), the rest directly
+        spectrum, max_degree = tables.residual_spectrum, tables.residual_degree
+        rows_per_chunk = ROWS_PER_CHUNK if not tables.residual.size else max(1, ROWS_PER_CHUNK // resolved.n_components)
+    else:
+        rows_per_chunk = max(1, ROWS_PER_CHUNK // max(1, resolved.n_components))
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, "Shapley values"):
-        work = (rows.stop - rows.start) * arrays.term_pos.size * resolved.n_components
-        _SHAPLEY_MIXTURE(
-            work,
-            codes[rows],
-            *_spectrum_args(arrays),
-            arrays.roots,
-            moments,
-            weights,
-            nodes,
-            node_weights,
-            sketch.max_degree,
-            out[rows],
-        )
+        if tables is None or tables.residual.size:
+            work = (rows.stop - rows.start) * spectrum[1].size * resolved.n_components
+            _SHAPLEY_MIXTURE(work, codes[rows], *spectrum, arrays.roots, *mixture, max_degree, out[rows])
+        else:
+            out[rows] = 0.0
+        if tables is not None:
+            tables.add(codes[rows], out[rows])
     return out
 
 
@@ -277,7 +278,13 @@ def _mobius_chunks(
         subsets, term_column = _cached_layout("uniform", sketch, max_order)
     else:
         subsets, subset_column = _cached_layout("mixture", sketch, max_order)
-        moments, weights, _, _ = _mixture_arguments(background, sketch.max_degree)
+        mixture = _mixture_arguments(background, sketch.max_degree)
+        moments, weights = mixture[0], mixture[1]
+        # Small supports by lookup (attribution/tables.py), the rest directly.
+        tables = tables_for(sketch, arrays, background, mixture, codes.shape[0], kind="mobius")
+        spectrum, direct_columns = _spectrum_args(arrays), subset_column
+        if tables is not None:
+            spectrum, direct_columns = tables.residual_spectrum, np.ascontiguousarray(subset_column[tables.residual])
     width = max(1, len(subsets))
     rows_per_chunk = max(1, min(ROWS_PER_CHUNK, MOBIUS_CHUNK_BYTES // (8 * width)))
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, description):
@@ -286,10 +293,10 @@ def _mobius_chunks(
             work = (rows.stop - rows.start) * arrays.term_pos.size
             _MOBIUS_UNIFORM(work, codes[rows], *_uniform_args(arrays), term_column, BLOCK_ROWS, block)
         else:
-            work = (rows.stop - rows.start) * arrays.term_pos.size * moments.shape[0]
-            _MOBIUS_MIXTURE(
-                work, codes[rows], *_spectrum_args(arrays), arrays.roots, moments, weights, subset_column, block
-            )
+            work = (rows.stop - rows.start) * spectrum[1].size * moments.shape[0]
+            _MOBIUS_MIXTURE(work, codes[rows], *spectrum, arrays.roots, moments, weights, direct_columns, block)
+            if tables is not None:
+                tables.add(codes[rows], block, subset_column)
         yield rows, subsets, block
 
 
