@@ -56,6 +56,25 @@ def _model_rate(model: Any, alphabet: Alphabet, n: int, rng: np.random.Generator
     return (time.perf_counter() - started) / len(probe)
 
 
+def kernels_cached() -> bool:
+    """Whether numba has cached compiled kernels of this installation (index files of
+    the kernel modules, beside them or in ``NUMBA_CACHE_DIR``)."""
+    import numba
+
+    import shap_zero._kernels as kernels
+
+    folders = [Path(kernels.__file__).parent / "__pycache__"]
+    if numba.config.CACHE_DIR:
+        folders.append(Path(numba.config.CACHE_DIR))
+    return any(next(folder.rglob("*.nbi"), None) is not None for folder in folders if folder.is_dir())
+
+
+def _say_if_compiling() -> None:
+    if not kernels_cached():
+        print("First run here: numba compiles the library's kernels, which takes tens of seconds once; "
+              "later runs load them from the cache.", flush=True)  # fmt: skip
+
+
 def _demo(args: argparse.Namespace) -> None:
     out_dir: Path = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -72,6 +91,7 @@ def _demo(args: argparse.Namespace) -> None:
         model, alphabet, n, name = toy_guide_model, DNA, 8, "toy_guide_model"
         title = "a small nonlinear DNA model (shap_zero.examples.toy_guide_model) at n = 8"
     print(f"Model: {title}.")
+    _say_if_compiling()
     seconds_per_call = _model_rate(model, alphabet, n, rng)
     print(f"Model speed here: {1 / seconds_per_call:,.0f} sequences/s on one core.")
 
@@ -172,7 +192,9 @@ def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir:
         import matplotlib.pyplot as plt
         import shap
 
+        from shap_zero.plots import beeswarm as letter_beeswarm
         from shap_zero.plots import interaction_heatmap, sequence_logo
+        from shap_zero.plots import scatter as letter_scatter
     except ImportError:
         print("\nmatplotlib is not installed (pip install 'shap-zero[plot]'): no figures written.")
         return []
@@ -191,17 +213,21 @@ def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir:
 
     shap.plots.waterfall(explanation[0], show=False, max_display=12)
     save("waterfall")
-    shap.plots.beeswarm(explanation, show=False, max_display=15)
+    # Letters are categories: the beeswarm and scatter colour by letter, with a legend
+    # (shap's own colour by code on a Low/High bar, which orders letters arbitrarily).
+    letter_beeswarm(explanation, max_display=15, title="SHAP values of each position, by letter")
     save("beeswarm")
     shap.plots.bar(explanation, show=False, max_display=15)
     save("bar")
     shap.plots.heatmap(explanation[:300], show=False, max_display=15)
     save("heatmap")
     strongest = int(np.argmax(np.abs(explanation.values).mean(axis=0)))
-    shap.plots.scatter(explanation[:, strongest], show=False)
+    letter_scatter(explanation, strongest, title=f"SHAP value of {explanation.feature_names[strongest]} by letter")
     save("scatter")
     pairs = explainer.interactions(X[:300], index="FSII", order=2)
-    shap.plots.beeswarm(pairs.to_explanation(), show=False, max_display=15)
+    # One colour: a pair's "feature value" would be its letters' code, not an order.
+    shap.plots.beeswarm(pairs.to_explanation(), show=False, max_display=15, color="#1E88E5", color_bar=False)
+    plt.title("Pairwise interactions (FSII, order 2) of 300 sequences")
     save("interactions_beeswarm")
     try:
         sequence_logo(explanation, title="Mean SHAP value of each letter at each position")
@@ -291,6 +317,7 @@ def _quality_lines(report: Any) -> list[str]:
 def _sketch(args: argparse.Namespace) -> None:
     model = load_callable(args.model)
     alphabet = parse_alphabet(args.alphabet)
+    _say_if_compiling()
     options: dict[str, Any] = {"check_sequences": args.check, "batch_size": args.batch_size}
     if args.checkpoint is not None:
         options["checkpoint"] = args.checkpoint
@@ -373,7 +400,7 @@ def _explain_figures(explanation: Any, interactions: Any, explainer: ZeroExplain
     import matplotlib.pyplot as plt
     import shap
 
-    from shap_zero.plots import interaction_heatmap, sequence_logo
+    from shap_zero.plots import beeswarm, interaction_heatmap, sequence_logo
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -390,7 +417,7 @@ def _explain_figures(explanation: Any, interactions: Any, explainer: ZeroExplain
     shap.plots.bar(explanation, show=False, max_display=15)
     save("bar")
     if len(X) > 1:
-        shap.plots.beeswarm(explanation, show=False, max_display=15)
+        beeswarm(explanation, max_display=15, title="SHAP values of each position, by letter")
         save("beeswarm")
     try:
         sequence_logo(explanation, title="Mean SHAP value of each letter at each position")

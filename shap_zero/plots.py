@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["attribution_matrix", "sequence_logo", "interaction_heatmap"]
+__all__ = ["attribution_matrix", "sequence_logo", "interaction_heatmap", "beeswarm", "scatter", "letter_colours", "strongest_partner"]
 
 _INSTALL_HINT = 'pip install "shap-zero[plot]"'
 # Above this many positions, tick labels are thinned to about this many.
@@ -549,3 +549,211 @@ def interaction_heatmap(
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+# ------------------------------------------------------- beeswarm and scatter by letter
+
+#: Nucleotide colours of logomaker's "classic" scheme, so that logos and point plots agree.
+_NUCLEOTIDE_COLOURS = {"A": "#008000", "C": "#0000ff", "G": "#ffa500", "T": "#ff0000", "U": "#ff0000"}
+
+
+def letter_colours(symbols: list[str]) -> list[Any]:
+    """One colour per symbol: logomaker's classic colours for nucleotides, else a
+    qualitative palette (tab10 up to 10 symbols, tab20 up to 20, then repeated).
+
+    Parameters
+    ----------
+    symbols : list of str
+        The alphabet's symbols, in code order.
+
+    Returns
+    -------
+    list
+        A matplotlib colour per symbol.
+    """
+    if symbols and {s.upper() for s in symbols if s} <= _NUCLEOTIDES:
+        return [_NUCLEOTIDE_COLOURS.get(s.upper(), "#888888") for s in symbols]
+    plt = _require("matplotlib.pyplot", "letter_colours")
+    palette = plt.get_cmap("tab10" if len(symbols) <= 10 else "tab20")
+    return [palette(k % palette.N) for k in range(len(symbols))]
+
+
+def _letter_legend(ax: Axes, symbols: list[str], colours: list[Any], present: np.ndarray, title: str) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", linestyle="", color=colours[k], label=symbols[k])
+               for k in range(len(symbols)) if present[k]]  # fmt: skip
+    ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              ncol=1 if len(handles) <= 12 else 2)  # fmt: skip
+
+
+def _swarm_offsets(x: np.ndarray, width: float, rng: np.random.Generator) -> np.ndarray:
+    """Vertical offsets in (-width, width), wider where the values are dense."""
+    if x.size < 2 or np.ptp(x) == 0:
+        return rng.uniform(-width, width, size=x.size) * (0.5 if x.size > 1 else 0.0)
+    counts, edges = np.histogram(x, bins=min(50, max(5, x.size // 10)))
+    density = counts[np.clip(np.searchsorted(edges, x, side="right") - 1, 0, counts.size - 1)] / counts.max()
+    return rng.uniform(-1.0, 1.0, size=x.size) * width * np.sqrt(density)
+
+
+def beeswarm(
+    explanation: Any,
+    *,
+    max_display: int = 15,
+    alphabet: Alphabet | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    random_state: int = 0,
+) -> Axes:
+    """SHAP values of the most important positions, one row each, coloured by letter.
+
+    shap's beeswarm colours points by feature value on a Low/High scale, which for
+    symbol codes orders letters arbitrarily; here each letter has its own colour and a
+    legend names it.
+
+    Parameters
+    ----------
+    explanation : shap.Explanation
+        Single-output SHAP values (N, n) with codes in ``data`` and/or letters in
+        ``display_data``.
+    max_display : int, default 15
+        Positions shown, by mean |SHAP value| (largest on top).
+    alphabet : Alphabet, optional
+        Alphabet of the codes; default: read from ``display_data``.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    random_state : int, default 0
+        Seed of the vertical jitter (the same figure every time).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Row k from the top (y = -k) is the k-th most important position; x is the SHAP
+        value. The points of a row form one collection, in sequence order.
+    """
+    values, data, display, names = _explanation_arrays(explanation)
+    max_display = check_int(max_display, name="max_display", minimum=1)
+    codes, symbols = _codes_and_symbols(data, display, alphabet, "explanation")
+    plt = _require("matplotlib.pyplot", "beeswarm")
+    n = values.shape[1]
+    names = list(names) if names is not None else [f"pos{i + 1}" for i in range(n)]
+    order = np.argsort(-np.abs(values).mean(axis=0), kind="stable")[: min(max_display, n)]
+    colours = np.array(letter_colours(symbols), dtype=object)
+    rng = np.random.default_rng(random_state)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.4 * order.size + 1.5))
+    for rank, position in enumerate(order):
+        x = values[:, position]
+        ax.scatter(x, -rank + _swarm_offsets(x, 0.4, rng), s=10, c=list(colours[codes[:, position]]),
+                   linewidths=0, alpha=0.85, rasterized=x.size > 2000)  # fmt: skip
+    ax.axvline(0.0, color="#999999", linewidth=0.8, zorder=0)
+    ax.set_yticks(-np.arange(order.size))
+    ax.set_yticklabels([str(names[i]) for i in order])
+    ax.set_xlabel("SHAP value (impact on model output)")
+    present = np.bincount(codes[:, order].ravel(), minlength=len(symbols)) > 0
+    _letter_legend(ax, symbols, list(colours), present, "letter")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def scatter(
+    explanation: Any,
+    position: int,
+    *,
+    colour_by: int | None | str = "auto",
+    alphabet: Alphabet | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    random_state: int = 0,
+) -> Axes:
+    """SHAP value of one position against its letter, coloured by the letter elsewhere.
+
+    Parameters
+    ----------
+    explanation : shap.Explanation
+        Single-output SHAP values (N, n).
+    position : int
+        0-based position to show.
+    colour_by : int, None or "auto", default "auto"
+        0-based position whose letter colours the points; ``"auto"`` takes the position
+        whose letters, together with this position's letter, best explain its SHAP
+        values (the largest between-group variance of the (letter here, letter there)
+        groups), as shap's scatter picks an interacting feature; None colours by the
+        position's own letter.
+    alphabet : Alphabet, optional
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    random_state : int, default 0
+        Seed of the horizontal jitter.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        x is the letter's index (ticks labelled by letter, jittered by up to 0.3), y the
+        SHAP value; one collection, in sequence order. ``ax.colour_position`` holds the
+        colouring position.
+    """
+    values, data, display, names = _explanation_arrays(explanation)
+    codes, symbols = _codes_and_symbols(data, display, alphabet, "explanation")
+    n = values.shape[1]
+    position = check_int(position, name="position", minimum=0, maximum=n - 1)
+    names = list(names) if names is not None else [f"pos{i + 1}" for i in range(n)]
+    if isinstance(colour_by, str):
+        if colour_by != "auto":
+            raise InvalidParameterError(f"colour_by: expected 'auto', None or a position; got {colour_by!r}")
+        colour_by = strongest_partner(values[:, position], codes, position, len(symbols)) if n > 1 else None
+    elif colour_by is not None:
+        colour_by = check_int(colour_by, name="colour_by", minimum=0, maximum=n - 1)
+    shade = codes[:, position if colour_by is None else colour_by]
+    plt = _require("matplotlib.pyplot", "scatter")
+    colours = np.array(letter_colours(symbols), dtype=object)
+    rng = np.random.default_rng(random_state)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.0))
+    x = codes[:, position] + rng.uniform(-0.3, 0.3, size=codes.shape[0])
+    ax.scatter(x, values[:, position], s=12, c=list(colours[shade]), linewidths=0, alpha=0.85)
+    ax.axhline(0.0, color="#999999", linewidth=0.8, zorder=0)
+    shown = np.flatnonzero(np.bincount(codes[:, position], minlength=len(symbols)))
+    ax.set_xticks(shown)
+    ax.set_xticklabels([symbols[k] for k in shown])
+    ax.set_xlabel(f"letter at {names[position]}")
+    ax.set_ylabel(f"SHAP value of {names[position]}")
+    legend_title = f"letter at {names[position if colour_by is None else colour_by]}"
+    _letter_legend(ax, symbols, list(colours), np.bincount(shade, minlength=len(symbols)) > 0, legend_title)
+    ax.colour_position = colour_by
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def strongest_partner(values: np.ndarray, codes: np.ndarray, position: int, q: int) -> int:
+    """The position whose letters, with those at ``position``, best explain ``values``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (N,)
+        SHAP values of ``position``.
+    codes : ndarray of shape (N, n), integer
+    position : int
+    q : int
+        Alphabet size.
+
+    Returns
+    -------
+    int
+        The j != ``position`` whose (letter at position, letter at j) groups have the
+        largest between-group sum of squares of ``values``.
+    """
+    best, best_score = -1, -np.inf
+    for j in range(codes.shape[1]):
+        if j == position:
+            continue
+        groups = codes[:, position].astype(np.int64) * q + codes[:, j]
+        counts = np.bincount(groups, minlength=q * q)
+        sums = np.bincount(groups, weights=values, minlength=q * q)
+        seen = counts > 0
+        score = float(np.sum(sums[seen] ** 2 / counts[seen]))
+        if score > best_score:
+            best, best_score = j, score
+    return best

@@ -164,3 +164,18 @@ def test_progress_rate_leaves_out_the_first_update():
         assert "01:41<" in str(bar)  # elapsed still counts from the start
     finally:
         bar.close()
+
+
+def test_kernels_cached_looks_for_numba_index_files(tmp_path, monkeypatch):
+    import numba
+
+    import shap_zero._kernels as kernels
+
+    package = tmp_path / "kernels"
+    package.mkdir()
+    monkeypatch.setattr(kernels, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    assert not cli.kernels_cached()
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "transforms.kernel-12.py311.nbi").write_bytes(b"")
+    assert cli.kernels_cached()

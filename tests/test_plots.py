@@ -566,3 +566,77 @@ def test_interaction_heatmap_takes_an_explainers_interactions(sketch, codes):
     expected, _ = plots._interaction_matrix(result.result, 1, False)
     assert np.allclose(np.ma.filled(drawn, np.nan), expected, equal_nan=True)
     assert [t.get_text() for t in ax.get_xticklabels()] == names
+
+
+# ------------------------------------------------------- beeswarm and scatter by letter
+
+
+def _face_colours(collection) -> np.ndarray:
+    return np.asarray(collection.get_facecolors())[:, :3]
+
+
+def _expected_colours(codes_column, symbols) -> np.ndarray:
+    from matplotlib.colors import to_rgb
+
+    palette = [to_rgb(colour) for colour in plots.letter_colours(symbols)]
+    return np.array([palette[code] for code in codes_column])
+
+
+def test_letter_beeswarm_draws_each_position_on_its_row_coloured_by_letter(explanation, codes):
+    ax = plots.beeswarm(explanation, max_display=4, title="SHAP values")
+    order = np.argsort(-np.abs(explanation.values).mean(axis=0), kind="stable")[:4]
+    assert [label.get_text() for label in ax.get_yticklabels()] == [explanation.feature_names[i] for i in order]
+    assert len(ax.collections) == 4
+    for rank, (position, collection) in enumerate(zip(order, ax.collections)):
+        points = collection.get_offsets()
+        np.testing.assert_allclose(points[:, 0], explanation.values[:, position], rtol=0, atol=1e-12)
+        assert np.all(np.abs(points[:, 1] + rank) <= 0.4)
+        np.testing.assert_allclose(_face_colours(collection), _expected_colours(codes[:, position], "ACGT"))
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "letter"
+    assert [text.get_text() for text in legend.get_texts()] == sorted(set("ACGT"[c] for c in codes[:, order].ravel()),
+                                                                      key="ACGT".index)  # fmt: skip
+    assert ax.get_title() == "SHAP values"
+
+
+def test_letter_scatter_puts_values_at_their_letters_and_finds_the_interacting_position():
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 4, size=(600, 6)).astype(np.uint8)
+
+    def model(codes):  # position 1's effect depends on the letter at position 4
+        return 0.3 * codes[:, 0] + 2.0 * (codes[:, 1] == codes[:, 4]) + 0.2 * codes[:, 2]
+
+    explanation = sz.ZeroExplainer(sz.exact_sketch(model, seq_length=6, alphabet=sz.DNA))(X)
+    ax = plots.scatter(explanation, 1)
+    assert ax.colour_position == 4
+    points = ax.collections[0].get_offsets()
+    assert np.all(np.abs(points[:, 0] - X[:, 1]) <= 0.3)
+    np.testing.assert_allclose(points[:, 1], explanation.values[:, 1], atol=1e-12)
+    np.testing.assert_allclose(_face_colours(ax.collections[0]), _expected_colours(X[:, 4], "ACGT"))
+    assert [label.get_text() for label in ax.get_xticklabels()] == list("ACGT")
+    assert ax.get_legend().get_title().get_text() == "letter at pos5"
+    own = plots.scatter(explanation, 1, colour_by=None)
+    np.testing.assert_allclose(_face_colours(own.collections[0]), _expected_colours(X[:, 1], "ACGT"))
+    with pytest.raises(InvalidParameterError, match="colour_by: expected 'auto', None or a position"):
+        plots.scatter(explanation, 1, colour_by="best")
+    with pytest.raises(InvalidParameterError, match="position"):
+        plots.scatter(explanation, 6)
+
+
+def test_strongest_partner_matches_a_loop_over_groups():
+    rng = np.random.default_rng(4)
+    codes = rng.integers(0, 3, size=(300, 5))
+    values = rng.normal(size=300) + (codes[:, 0] == codes[:, 3])
+    scores = {}
+    for j in (1, 2, 3, 4):
+        groups = {}
+        for r in range(300):
+            groups.setdefault((codes[r, 0], codes[r, j]), []).append(values[r])
+        scores[j] = sum(len(g) * np.mean(g) ** 2 for g in groups.values())
+    assert plots.strongest_partner(values, codes, 0, 3) == max(scores, key=scores.get) == 3
+
+
+def test_letter_colours_follow_the_logo_for_nucleotides_and_a_palette_otherwise():
+    assert plots.letter_colours(list("ACGT")) == ["#008000", "#0000ff", "#ffa500", "#ff0000"]
+    protein = plots.letter_colours(list(sz.PROTEIN.symbols))
+    assert len({tuple(colour) for colour in protein}) == 20

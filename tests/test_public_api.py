@@ -225,9 +225,11 @@ def test_plots_module_is_reachable_like_shaps():
     import shap_zero.plots
 
     assert isinstance(sz.plots, types.ModuleType) and sz.plots is shap_zero.plots
-    for name in ["attribution_matrix", "sequence_logo", "interaction_heatmap"]:
+    names = ["attribution_matrix", "sequence_logo", "interaction_heatmap", "beeswarm", "scatter", "letter_colours",
+             "strongest_partner"]  # fmt: skip
+    for name in names:
         function = getattr(sz.plots, name)
         assert callable(function) and function.__module__ == "shap_zero.plots" and function.__name__ == name
-    assert sz.plots.__all__ == ["attribution_matrix", "sequence_logo", "interaction_heatmap"]
+    assert sz.plots.__all__ == names
     explainer = sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 3, random_state=0))
     assert isinstance(explainer, shap.Explainer)
