@@ -225,9 +225,12 @@ def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir:
     letter_scatter(explanation, strongest, title=f"SHAP value of {explanation.feature_names[strongest]} by letter")
     save("scatter")
     pairs = explainer.interactions(X[:300], index="FSII", order=2)
-    # One colour: a pair's "feature value" would be its letters' code, not an order.
-    shap.plots.beeswarm(pairs.to_explanation(), show=False, max_display=15, color="#1E88E5", color_bar=False)
-    plt.title("Pairwise interactions (FSII, order 2) of 300 sequences")
+    # The pairs only (FSII of order 2 also holds main effects), in one colour: a pair's
+    # "feature value" would be its letters' code, which has no order.
+    flat = pairs.to_explanation()
+    shap.plots.beeswarm(flat[:, [int(u) for u in np.flatnonzero(pairs.sizes == 2)]], show=False, max_display=15,
+                        color="#1E88E5", color_bar=False)  # fmt: skip
+    plt.title("Pairwise interactions (FSII of order 2, pairs only) of 300 sequences")
     save("interactions_beeswarm")
     try:
         sequence_logo(explanation, title="Mean SHAP value of each letter at each position")
