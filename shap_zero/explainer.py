@@ -683,7 +683,7 @@ class ZeroExplainer(shap.Explainer):
         n_top: int = 20,
         progress: bool | None = None,
     ) -> GlobalExplanation:
-        """Data-set summaries: mean |SHAP| per position and per (position, symbol), top interactions.
+        """Data-set summaries: mean absolute SHAP value per position and per (position, symbol), top interactions.
 
         Sequences are processed in chunks with vectorised aggregation (no Python loop
         over sequences), so working memory stays bounded for millions of sequences.

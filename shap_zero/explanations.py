@@ -333,7 +333,7 @@ class GlobalExplanation:
     Attributes
     ----------
     position_mean, position_mean_abs : ndarray of shape (n,)
-        Mean SHAP value and mean |SHAP value| of each position over the sequences.
+        Mean SHAP value and mean absolute SHAP value of each position over the sequences.
     symbol_totals : SymbolTotals
         Sums of SHAP values per (position, symbol) and the counts; see
         :meth:`symbol_mean` and :meth:`symbol_mean_abs`.
@@ -371,7 +371,7 @@ class GlobalExplanation:
 
     @property
     def symbol_mean_abs(self) -> np.ndarray:
-        """ndarray of shape (n, q): mean |SHAP value| of position i when it holds symbol a (NaN if never)."""
+        """ndarray of shape (n, q): mean absolute SHAP value of position i when it holds symbol a (NaN if never)."""
         return self.symbol_totals.means()[1]
 
     def positions(self) -> Any:

@@ -617,7 +617,7 @@ def beeswarm(
         Single-output SHAP values (N, n) with codes in ``data`` and/or letters in
         ``display_data``.
     max_display : int, default 15
-        Positions shown, by mean |SHAP value| (largest on top).
+        Positions shown, by mean absolute SHAP value (largest on top).
     alphabet : Alphabet, optional
         Alphabet of the codes; default: read from ``display_data``.
     ax : matplotlib.axes.Axes, optional
