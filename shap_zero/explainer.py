@@ -31,6 +31,7 @@ from shap_zero.attribution import (
     shapley_values,
     symbol_totals,
 )
+from shap_zero.attribution.engine import shapley_values_of_codes
 from shap_zero.attribution.held import check_held
 from shap_zero.attribution.indices import IndexName
 from shap_zero.engines import ENGINES, EngineName, SketchEngine, SketchReport, make_engine
@@ -502,6 +503,14 @@ class ZeroExplainer(shap.Explainer):
         self._expected_cache = (sketches, result)
         return result if np.isscalar(result) else result.copy()
 
+    def _base_row(self) -> np.ndarray:
+        """``expected_value`` as an array of shape (m,), kept with the fit it belongs to."""
+        sketches = self.fit().sketches_
+        cached = self.__dict__.get("_base_row_cache")
+        if cached is None or cached[0] is not sketches:
+            cached = self._base_row_cache = (sketches, np.atleast_1d(np.asarray(self.expected_value, dtype=np.float64)))
+        return cached[1]
+
     # -- explaining -----------------------------------------------------------------
 
     def _encode(self, X: Any) -> np.ndarray:
@@ -572,8 +581,14 @@ class ZeroExplainer(shap.Explainer):
         """
         codes = self._encode(X)
         started = time.perf_counter()
-        values = self.shap_values(codes, progress=progress, held=held)
-        base = np.atleast_1d(self.expected_value)
+        if held is None and self.n_outputs == 1:
+            # Checked once above: straight to the closed form (no second validation).
+            sketch = self.sketches_[0]  # type: ignore[index]
+            values = shapley_values_of_codes(sketch, codes, self._background, progress=self._progress(progress),
+                                             out=np.empty(codes.shape))  # fmt: skip
+        else:
+            values = self.shap_values(codes, progress=progress, held=held)
+        base = self._base_row()
         base_values = np.tile(base, (codes.shape[0], 1)) if base.size > 1 else np.full(codes.shape[0], base[0])
         letters = self._letters(codes) if check_bool(display_data, name="display_data") else None
         if letters is not None and held is not None:

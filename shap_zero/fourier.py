@@ -18,6 +18,7 @@ import numpy as np
 
 from shap_zero._config import BLOCK_ROWS, MAX_Q
 from shap_zero._files import atomic_write
+from shap_zero._kernels.checks import max_code
 from shap_zero._kernels.design import pack_rows
 from shap_zero._kernels.dispatch import ThreadChoice
 from shap_zero._kernels.spectrum import evaluate_spectrum, evaluate_spectrum_serial
@@ -655,7 +656,7 @@ class FourierSketch:
             and X.ndim == 2
             and X.shape[1] == self.n
             and X.flags.c_contiguous
-            and (X.size == 0 or int(X.max()) < self._q)
+            and max_code(X) < self._q
         ):
             return X  # already codes (the explainer's own calls): nothing to convert
         if self._alphabet is not None:

@@ -682,3 +682,18 @@ def test_a_failed_save_leaves_the_existing_file_intact(tmp_path):
     np.testing.assert_array_equal(kept.frequencies, original.frequencies)
     np.testing.assert_array_equal(kept.coefficients, original.coefficients)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # the temporary file was removed
+
+
+def test_max_code_matches_numpy_and_the_encode_fast_path_still_refuses_bad_codes(rng):
+    from shap_zero._kernels.checks import max_code
+
+    for shape in [(0, 5), (1, 26), (37, 9)]:
+        codes = rng.integers(0, 256, size=shape).astype(np.uint8)
+        assert max_code(codes) == (int(codes.max()) if codes.size else 0)
+    sketch = random_sparse_sketch(6, 4, 5, random_state=0)
+    good = rng.integers(0, 4, size=(3, 6)).astype(np.uint8)
+    assert sketch.encode(good) is good  # already codes: no copy
+    bad = good.copy()
+    bad[2, 5] = 4
+    with pytest.raises(InvalidSequenceError, match=r"X\[2\]"):
+        sketch.encode(bad)

@@ -54,6 +54,14 @@ _PAIRWISE_UNIFORM = ThreadChoice(kernels.pairwise_uniform, kernels.pairwise_unif
 
 def _chunks(n_rows: int, rows_per_chunk: int, progress: bool, description: str) -> Iterator[slice]:
     # At least one (possibly empty) chunk, so that callers learn the output layout.
+    if not progress and n_rows <= rows_per_chunk:
+        # One chunk and no bar: a tuple, not a generator with a context manager (2.6 us
+        # of the ~13 us of explaining one sequence).
+        return iter((slice(0, n_rows),))
+    return _chunk_generator(n_rows, rows_per_chunk, progress, description)
+
+
+def _chunk_generator(n_rows: int, rows_per_chunk: int, progress: bool, description: str) -> Iterator[slice]:
     starts = range(0, max(n_rows, 1), max(1, rows_per_chunk))
     with progress_bar(progress and n_rows > 0, total=n_rows, description=description, unit="seq") as bar:
         for start in starts:
@@ -184,24 +192,40 @@ def shapley_values(
         )  # fmt: skip
         out[mask] = 0.0  # exactly: the average leaves rounding of about 1e-17 there
         return out
+    return shapley_values_of_codes(sketch, codes, resolved, progress=progress, out=_check_out(out, codes.shape))
+
+
+def shapley_values_of_codes(
+    sketch: FourierSketch, codes: np.ndarray, background: Background, *, progress: bool, out: np.ndarray
+) -> np.ndarray:
+    """:func:`shapley_values` on inputs that were checked already (no check here).
+
+    For callers that validated once for several computations (the explainer): ``codes``
+    of shape (N, n), uint8, C-contiguous, below q; ``background`` background; ``out`` of
+    shape (N, n), float64, C-contiguous. Codes out of range would be read out of bounds.
+
+    Returns
+    -------
+    ndarray of shape (N, n)
+        ``out``.
+    """
     arrays = sketch.spectrum_arrays()
-    out = _check_out(out, codes.shape)
-    if resolved.kind == "uniform":
+    if background.kind == "uniform":
         for rows in _chunks(codes.shape[0], ROWS_PER_CHUNK, progress, "Shapley values"):
             work = (rows.stop - rows.start) * arrays.term_pos.size
             _SHAPLEY_UNIFORM(work, codes[rows], *_uniform_args(arrays), BLOCK_ROWS, out[rows])
         return out
-    mixture = _mixture_arguments(resolved, sketch.max_degree)
-    tables = tables_for(sketch, arrays, resolved, mixture, codes.shape[0])
+    mixture = _mixture_arguments(background, sketch.max_degree)
+    tables = tables_for(sketch, arrays, background, mixture, codes.shape[0])
     spectrum, max_degree = _spectrum_args(arrays), sketch.max_degree
     if tables is not None:  # small supports by lookup (attribution/tables.py), the rest directly
         spectrum, max_degree = tables.residual_spectrum, tables.residual_degree
-        rows_per_chunk = ROWS_PER_CHUNK if not tables.residual.size else max(1, ROWS_PER_CHUNK // resolved.n_components)
+        rows_per_chunk = ROWS_PER_CHUNK if not tables.residual.size else max(1, ROWS_PER_CHUNK // background.n_components)
     else:
-        rows_per_chunk = max(1, ROWS_PER_CHUNK // max(1, resolved.n_components))
+        rows_per_chunk = max(1, ROWS_PER_CHUNK // max(1, background.n_components))
     for rows in _chunks(codes.shape[0], rows_per_chunk, progress, "Shapley values"):
         if tables is None or tables.residual.size:
-            work = (rows.stop - rows.start) * spectrum[1].size * resolved.n_components
+            work = (rows.stop - rows.start) * spectrum[1].size * background.n_components
             _SHAPLEY_MIXTURE(work, codes[rows], *spectrum, arrays.roots, *mixture, max_degree, out[rows])
         else:
             out[rows] = 0.0
