@@ -38,6 +38,7 @@ import numpy as np
 
 import shap_zero as sz
 from benchmarks import genomic_models as gm
+from benchmarks import protein_models as pm
 from shap_zero.fourier import _lexicographic_min
 from shap_zero.sketch.low_degree import count_low_degree
 
@@ -589,13 +590,13 @@ def _check_jaspar(**_: Any) -> _Check:
 
 
 def _build_gb1_landscape(seq_length: int, random_state: int) -> BenchmarkModel:
-    table, info = gm.read_gb1_landscape()
-    function = gm.LookupLandscape(table)
+    table, info = pm.read_gb1_landscape()
+    function = pm.LookupLandscape(table)
     truth = sz.exact_sketch(function, seq_length=4, alphabet=sz.PROTEIN)
     description = (
         "The measured combinatorial fitness landscape of protein G domain B1 at its four sites "
-        f"{', '.join(gm.GB1_SITES)} (Wu et al. 2016): log fitness of all 20^4 = 160,000 genotypes "
-        f"({info['n_measured']:,} measured, the rest imputed, as shipped by {gm.GPMAP_REQUIREMENT}), over "
+        f"{', '.join(pm.GB1_SITES)} (Wu et al. 2016): log fitness of all 20^4 = 160,000 genotypes "
+        f"({info['n_measured']:,} measured, the rest imputed, as shipped by {pm.GPMAP_REQUIREMENT}), over "
         "the 20 amino acids in shap_zero.PROTEIN order; wild type VDGV. Its exact Fourier transform gives "
         "exact Shapley values and interactions of real epistasis at q = 20."
     )
@@ -607,10 +608,53 @@ def _build_gb1_landscape(seq_length: int, random_state: int) -> BenchmarkModel:
 
 def _check_gb1(**_: Any) -> _Check:
     try:
-        gm.gpmap_data_path(gm.GB1_LANDSCAPE_FILE)
+        pm.gpmap_data_path(pm.GB1_LANDSCAPE_FILE)
     except FileNotFoundError as error:
         return False, str(error), FileNotFoundError
     return _import_check("pandas", "pip install pandas pyarrow")
+
+
+def _build_gb1_mlp(
+    seq_length: int, random_state: int, *, window_start: int = pm.GB1_WINDOW_START, cache_dir: Any = None
+) -> BenchmarkModel:
+    if not 0 <= window_start <= pm.GB1_LENGTH - seq_length:
+        raise ValueError(
+            f"window_start={window_start} with seq_length={seq_length} leaves the 55 residues of GB1; use "
+            f"0 <= window_start <= {pm.GB1_LENGTH - seq_length}"
+        )
+    weights, report, data = pm.load_gb1_mlp(cache=cache_dir, random_state=random_state)
+    wild_type = sz.PROTEIN.encode([data["wild_type"]])[0]
+    function = pm.GB1MLP(weights, wild_type, window_start, seq_length)
+    first, last = window_start + 2, window_start + seq_length + 1  # Olson et al. number the residues 2..56
+    description = (
+        f"A fitness model trained here on the GB1 double mutants of Olson et al. 2014 ({report['n_train']:,} "
+        f"training records of {pm.MAVENN_REQUIREMENT}'s gb1_data.csv.gz, its own split): a multilayer perceptron "
+        f"(one-hot of 55 residues, hidden layers {report['hidden']}, ReLU, {report['epochs']} epochs of Adam) "
+        f"predicting log enrichment; held-out test Spearman {report['test_spearman']:.3f}, Pearson "
+        f"{report['test_pearson']:.3f} on {report['n_test']:,} records. Explained on a window of {seq_length} "
+        f"positions, residues {first} to {last} (0-based {window_start}..{window_start + seq_length - 1}), the "
+        f"others fixed at the wild type {data['wild_type']}; 20 amino acids in shap_zero.PROTEIN order."
+    )
+    training = {key: report[key] for key in report}
+    return BenchmarkModel(
+        name="gb1_mlp", description=description, function=function, seq_length=seq_length, alphabet=sz.PROTEIN,
+        truth=None, kind="real",
+        params={"n": seq_length, "window_start": window_start, "wild_type": data["wild_type"], "source": data["source"],
+                "training": training},
+    )  # fmt: skip
+
+
+def _check_gb1_mlp(**_: Any) -> _Check:
+    try:
+        pm.package_data_path("mavenn", pm.GB1_DATA_FILE, pm.MAVENN_HINT)
+    except FileNotFoundError as error:
+        return False, str(error), FileNotFoundError
+    for module, hint in (("torch", "pip install torch"), ("scipy.stats", "pip install scipy"),
+                         ("pandas", "pip install pandas")):  # fmt: skip
+        check = _import_check(module, hint)
+        if not check[0]:
+            return check
+    return True, "mavenn's GB1 data and torch are available (the network trains on first use, then is cached)", ImportError
 
 
 @dataclass(frozen=True)
@@ -632,6 +676,7 @@ _REGISTRY: dict[str, _Entry] = {
     ),
     "jaspar_pwm": _Entry(_build_jaspar_pwm, _check_jaspar, 20),
     "gb1_landscape": _Entry(_build_gb1_landscape, _check_gb1, 4, 4, "the four varied sites of GB1"),
+    "gb1_mlp": _Entry(_build_gb1_mlp, _check_gb1_mlp, pm.GB1_WINDOW_LENGTH),
 }
 
 
@@ -719,7 +764,7 @@ def load_model(
         )
     if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) or random_state < 0:
         raise ValueError(f"random_state must be a non-negative integer; got {random_state!r}")
-    check_options = {key: options[key] for key in ("csv_path", "cache_dir") if key in options}
+    check_options = {key: options[key] for key in ("csv_path", "cache_dir") if key in options and name != "gb1_mlp"}
     available, reason, error = entry.check(offline=False, **check_options)
     if not available:
         raise error(f"cannot load {name!r}: {reason}")

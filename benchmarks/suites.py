@@ -179,4 +179,18 @@ FULL = Suite(
     ),
 )
 
-SUITES = {suite.name: suite for suite in (QUICK, FULL)}
+#: Proteins (q = 20): the GB1 four-site landscape, whose exact transform is the
+#: reference, and the GB1 fitness network trained here, explained on a 24-residue window
+#: against an unbiased Monte Carlo reference. Both need their data wheels (docs/models.md).
+PROTEIN_BUDGETS = (25_000, 50_000, 100_000, 250_000)
+PROTEIN = Suite(
+    name="protein",
+    models=(
+        ModelSpec("gb1_landscape", {}, _engines((10_000, 20_000, 40_000, 80_000, 150_000), ENGINES + ("auto",))
+                  + _kernelshap(KERNELSHAP_GRID[:3])),
+        ModelSpec("gb1_mlp", {}, _engines(PROTEIN_BUDGETS, ENGINES + ("auto",)) + _kernelshap(KERNELSHAP_GRID[:3]),
+                  reference={"montecarlo": 4_000}),
+    ),  # fmt: skip
+)
+
+SUITES = {suite.name: suite for suite in (QUICK, FULL, PROTEIN)}

@@ -24,18 +24,20 @@ import pytest
 import shap_zero as sz
 from benchmarks import genomic_models as gm
 from benchmarks import model_zoo as mz
+from benchmarks import protein_models as pm
 from shap_zero.oracle import brute_force_shapley
 
 MODELS = [
     "synthetic_sparse", "synthetic_dense", "vienna_mfe", "rule_set3", "xgboost_doench2016", "jaspar_pwm",
-    "gb1_landscape",
+    "gb1_landscape", "gb1_mlp",
 ]  # fmt: skip
 REQUIRES = {
     "vienna_mfe": ("RNA", "pip install ViennaRNA"),
     "rule_set3": ("rs3", mz.RS3_INSTALL_HINT),
     "xgboost_doench2016": ("xgboost", "pip install xgboost-cpu pandas"),
     "jaspar_pwm": ("pyjaspar", "pip install pyjaspar"),
-    "gb1_landscape": ("gpmap", gm.GPMAP_HINT),
+    "gb1_landscape": ("gpmap", pm.GPMAP_HINT),
+    "gb1_mlp": ("torch", "pip install torch (and, for the data, " + pm.MAVENN_HINT + ")"),
 }
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -103,7 +105,7 @@ def test_model_contract(name, zoo, rng):
     y = model.function(codes)
     assert isinstance(model, mz.BenchmarkModel)
     assert model.name == name and model.kind in mz.KINDS and len(model.description) > 100
-    assert isinstance(model.alphabet, sz.Alphabet) and model.alphabet.q == (20 if name == "gb1_landscape" else 4)
+    assert isinstance(model.alphabet, sz.Alphabet) and model.alphabet.q == (20 if name.startswith("gb1") else 4)
     assert isinstance(y, np.ndarray) and y.shape == (count,) and y.dtype == np.float64
     assert np.isfinite(y).all() and np.ptp(y) > 0
     # Deterministic, and a row's output does not depend on the batch it is in.
@@ -547,14 +549,14 @@ def test_gb1_landscape_reads_every_genotype_from_the_file(zoo, rng):
     import pandas as pd
 
     model = zoo("gb1_landscape")
-    frame = pd.read_parquet(gm.gpmap_data_path(gm.GB1_LANDSCAPE_FILE))
+    frame = pd.read_parquet(pm.gpmap_data_path(pm.GB1_LANDSCAPE_FILE))
     by_genotype = dict(zip(frame.index, frame["y"]))
     assert len(by_genotype) == 160_000
     codes = _rows(model, rng, 500)
     genotypes = ["".join(sz.PROTEIN.symbols[c] for c in row) for row in codes]
     np.testing.assert_array_equal(model.function(codes), [by_genotype[g] for g in genotypes])
     assert model.function(sz.PROTEIN.encode(["VDGV"]))[0] == by_genotype["VDGV"]
-    measured = pd.read_parquet(gm.gpmap_data_path(gm.GB1_MEASURED_FILE))
+    measured = pd.read_parquet(pm.gpmap_data_path(pm.GB1_MEASURED_FILE))
     assert model.params["n_measured"] == len(measured) == 149_361
 
 
@@ -562,3 +564,20 @@ def test_gb1_truth_is_the_exact_transform(zoo, rng):
     model = zoo("gb1_landscape")
     codes = _rows(model, rng, 3000)  # all 160,000 take 27 s; test_model_contract sums terms one by one
     np.testing.assert_allclose(model.truth.predict(codes), model.function(codes), rtol=0, atol=1e-9)
+
+
+def test_gb1_mlp_is_its_network_on_the_one_hot_of_the_whole_sequence(zoo, rng):
+    model = zoo("gb1_mlp")
+    network = model.function
+    weights = network.weights
+    codes = _rows(model, rng, 300)
+    full = np.tile(sz.PROTEIN.encode([model.params["wild_type"]]), (300, 1))
+    start = model.params["window_start"]
+    full[:, start : start + model.seq_length] = codes
+    one_hot = np.zeros((300, 55 * 20))
+    one_hot[np.arange(300)[:, None], np.arange(55) * 20 + full] = 1.0
+    hidden = np.maximum(one_hot @ weights["W1"] + weights["b1"], 0.0)
+    expected = np.maximum(hidden @ weights["W2"] + weights["b2"], 0.0) @ weights["w3"] + weights["b3"]
+    np.testing.assert_allclose(network(codes), expected, rtol=1e-10, atol=1e-10)
+    training = model.params["training"]
+    assert training["test_spearman"] > 0.9 and training["n_test"] > 20_000  # a model worth explaining
