@@ -195,7 +195,6 @@ class GB1MLP:
         codes = np.asarray(codes)
         if codes.ndim != 2 or codes.shape[1] != self.window.size:
             raise ValueError(f"expected codes of shape (N, {self.window.size}); got {codes.shape}")
-        w = self.weights
         out = np.empty(codes.shape[0])
         positions = np.arange(self.window.size)
         for start in range(0, codes.shape[0], self._BLOCK):
