@@ -243,7 +243,14 @@ def _single_letters(display: Any, name: str) -> np.ndarray:
     return text.astype("<U1")
 
 
-def _logo_matrix(values: np.ndarray, codes: np.ndarray, symbols: list[str], row: int | None) -> pd.DataFrame:
+#: Letters drawn per position in the data-set view of a logo over more than 4 letters
+#: (``max_letters="auto"``): twenty stacked letters are unreadable at a logo's height.
+AUTO_MAX_LETTERS = 6
+
+
+def _logo_matrix(
+    values: np.ndarray, codes: np.ndarray, symbols: list[str], row: int | None, max_letters: int | None = None
+) -> pd.DataFrame:
     """The (n, q) heights drawn by :func:`sequence_logo`, as a DataFrame for logomaker.
 
     Parameters
@@ -255,6 +262,9 @@ def _logo_matrix(values: np.ndarray, codes: np.ndarray, symbols: list[str], row:
     row : int or None
         One sequence (the letter present at each position gets its SHAP value, the
         others 0), or None for :func:`attribution_matrix`'s mean over all sequences.
+    max_letters : int or None
+        Keep only this many letters of largest absolute height at each position (the
+        others get height 0); None keeps all.
 
     Returns
     -------
@@ -266,6 +276,12 @@ def _logo_matrix(values: np.ndarray, codes: np.ndarray, symbols: list[str], row:
     q = len(symbols)
     if row is None:
         heights, _ = attribution_matrix(values, codes, q)
+        if max_letters is not None and max_letters < q:
+            # Rank by absolute height (NaN, a letter never seen there, last) and zero the rest.
+            order = np.argsort(-np.nan_to_num(np.abs(heights), nan=-1.0), axis=1, kind="stable")
+            dropped = order[:, max_letters:]
+            heights = heights.copy()
+            heights[np.arange(n)[:, None], dropped] = 0.0
     else:
         heights = np.zeros((n, q))
         heights[np.arange(n), codes[row]] = values[row]
@@ -284,6 +300,7 @@ def sequence_logo(
     alphabet: Alphabet | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    max_letters: int | str | None = "auto",
     **logo_kwargs: Any,
 ) -> Axes:
     """Attribution logo of SHAP values: letter heights are SHAP values.
@@ -313,6 +330,11 @@ def sequence_logo(
         Axes to draw on; a new figure is created when None.
     title : str or None, optional
         Axes title.
+    max_letters : int, None or "auto", default "auto"
+        In the data-set view, draw only this many letters at each position, those of
+        largest absolute height (the title of the y axis says so); None draws all.
+        ``"auto"``: all for alphabets of up to 4 letters, :data:`AUTO_MAX_LETTERS` (6)
+        otherwise, so that protein logos stay readable.
     **logo_kwargs
         Passed to ``logomaker.Logo`` (e.g. ``color_scheme``, ``font_name``). Defaults:
         ``color_scheme="classic"`` for nucleotides, ``"chemistry"`` for amino acids,
@@ -344,7 +366,12 @@ def sequence_logo(
                 f"logo_kwargs: {reserved!r} is set by sequence_logo and cannot be passed"
             )
 
-    matrix = _logo_matrix(values, codes, symbols, row)
+    if max_letters == "auto":
+        max_letters = None if len(symbols) <= 4 else AUTO_MAX_LETTERS
+    elif max_letters is not None:
+        max_letters = check_int(max_letters, name="max_letters", minimum=1)
+    shown = None if row is not None or max_letters is None or max_letters >= len(symbols) else max_letters
+    matrix = _logo_matrix(values, codes, symbols, row, shown)
     n = values.shape[1]
     letters = {str(c).upper() for c in matrix.columns}
     if "color_scheme" not in logo_kwargs:
@@ -361,7 +388,8 @@ def sequence_logo(
     ax.set_xticks(ticks)
     ax.set_xticklabels([str(t) for t in ticks])
     ax.set_xlabel("position")
-    ax.set_ylabel("SHAP value" if row is not None else "mean SHAP value")
+    ax.set_ylabel("SHAP value" if row is not None else "mean SHAP value" if shown is None
+                  else f"mean SHAP value\n(top {shown} letters)")  # fmt: skip
     if title is not None:
         ax.set_title(title)
     return ax

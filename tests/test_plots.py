@@ -411,9 +411,18 @@ def test_sequence_logo_of_a_protein_model():
     codes = np.random.default_rng(2).integers(0, 20, size=(40, n)).astype(np.uint8)
     expl = _explanation(sketch, codes)
     values, symbols = np.asarray(expl.values), "".join(sz.PROTEIN.symbols)
+    slow = _slow_attribution_matrix(values, codes, 20)[0]
+    ax = plots.sequence_logo(expl, max_letters=None)
+    _render(ax)
+    _check_stacks(_glyphs(ax), slow, symbols, CHEMISTRY)
+    # By default only the 6 letters of largest absolute mean are drawn at each position.
+    top = np.zeros_like(slow)
+    for position in range(n):
+        largest = np.argsort(-np.abs(np.nan_to_num(slow[position])))[:6]
+        top[position, largest] = slow[position, largest]
     ax = plots.sequence_logo(expl)
     _render(ax)
-    _check_stacks(_glyphs(ax), _slow_attribution_matrix(values, codes, 20)[0], symbols, CHEMISTRY)
+    _check_stacks(_glyphs(ax), top, symbols, CHEMISTRY)
     ax = plots.sequence_logo(expl, row=0, alphabet=sz.PROTEIN)
     _render(ax)
     one = np.zeros((n, 20))
@@ -640,3 +649,23 @@ def test_letter_colours_follow_the_logo_for_nucleotides_and_a_palette_otherwise(
     assert plots.letter_colours(list("ACGT")) == ["#008000", "#0000ff", "#ffa500", "#ff0000"]
     protein = plots.letter_colours(list(sz.PROTEIN.symbols))
     assert len({tuple(colour) for colour in protein}) == 20
+
+
+def test_protein_logo_keeps_the_largest_letters_of_each_position(rng):
+    pytest.importorskip("logomaker", reason="logos need logomaker (plot extra)")
+    values = rng.normal(size=(400, 5))
+    codes = rng.integers(0, 20, size=(400, 5)).astype(np.intp)
+    symbols = list(sz.PROTEIN.symbols)
+    full = plots._logo_matrix(values, codes, symbols, None).to_numpy()
+    kept = plots._logo_matrix(values, codes, symbols, None, max_letters=6).to_numpy()
+    for position in range(5):
+        largest = np.argsort(-np.abs(full[position]))[:6]
+        assert set(np.flatnonzero(kept[position])) == set(largest)
+        np.testing.assert_array_equal(kept[position, largest], full[position, largest])
+    explanation = sz.ZeroExplainer(sz.random_sparse_sketch(5, 20, 40, alphabet=sz.PROTEIN, random_state=2))(
+        codes.astype(np.uint8))
+    ax = plots.sequence_logo(explanation)
+    assert ax.get_ylabel() == "mean SHAP value\n(top 6 letters)"
+    assert plots.sequence_logo(explanation, max_letters=None).get_ylabel() == "mean SHAP value"
+    with pytest.raises(InvalidParameterError, match="max_letters"):
+        plots.sequence_logo(explanation, max_letters=0)
