@@ -657,6 +657,42 @@ def _check_gb1_mlp(**_: Any) -> _Check:
     return True, "mavenn's GB1 data and torch are available (the network trains on first use, then is cached)", ImportError
 
 
+def _build_sapiens_vh(seq_length: int, random_state: int, *, window_start: int = pm.SAPIENS_WINDOW_START) -> BenchmarkModel:
+    reference = pm.TRASTUZUMAB_VH
+    if not 0 <= window_start <= len(reference) - seq_length:
+        raise ValueError(
+            f"window_start={window_start} with seq_length={seq_length} leaves the {len(reference)} residues of the "
+            f"reference VH; use 0 <= window_start <= {len(reference) - seq_length}"
+        )
+    weights, settings = pm.load_sapiens_checkpoint("H")
+    function = pm.SapiensModel(weights, settings, reference, window_start, seq_length)
+    window = reference[window_start : window_start + seq_length]
+    description = (
+        f"Sapiens (Prihoda et al. 2022, {pm.SAPIENS_REQUIREMENT}, MIT), a pretrained antibody language model: a "
+        f"{settings['encoder_layers']}-layer RoBERTa (dimension {settings['encoder_embed_dim']}, "
+        f"{settings['encoder_attention_heads']} heads) trained on human heavy-chain variable regions, run here as "
+        "a pure-torch forward pass of its VH checkpoint (loaded with torch's restricted unpickler). Output: the sum "
+        "over all positions of the log-probability of each residue given the whole sequence, in one pass (a "
+        f"humanness score). Explained on {seq_length} positions of trastuzumab's VH, 0-based {window_start}.."
+        f"{window_start + seq_length - 1} ({window}, CDR-H3 and its flanks), the other {len(reference) - seq_length} "
+        "residues fixed."
+    )
+    return BenchmarkModel(
+        name="sapiens_vh", description=description, function=function, seq_length=seq_length, alphabet=sz.PROTEIN,
+        truth=None, kind="real",
+        params={"n": seq_length, "window_start": window_start, "reference": reference, "source": pm.SAPIENS_REQUIREMENT,
+                "layers": int(settings["encoder_layers"]), "embed_dim": int(settings["encoder_embed_dim"])},
+    )  # fmt: skip
+
+
+def _check_sapiens(**_: Any) -> _Check:
+    try:
+        pm.package_data_path("sapiens", ("models", "v1", "checkpoint_vh.pt"), pm.SAPIENS_HINT)
+    except FileNotFoundError as error:
+        return False, str(error), FileNotFoundError
+    return _import_check("torch", "pip install torch")
+
+
 @dataclass(frozen=True)
 class _Entry:
     build: Callable[..., BenchmarkModel]
@@ -677,6 +713,7 @@ _REGISTRY: dict[str, _Entry] = {
     "jaspar_pwm": _Entry(_build_jaspar_pwm, _check_jaspar, 20),
     "gb1_landscape": _Entry(_build_gb1_landscape, _check_gb1, 4, 4, "the four varied sites of GB1"),
     "gb1_mlp": _Entry(_build_gb1_mlp, _check_gb1_mlp, pm.GB1_WINDOW_LENGTH),
+    "sapiens_vh": _Entry(_build_sapiens_vh, _check_sapiens, pm.SAPIENS_WINDOW_LENGTH),
 }
 
 

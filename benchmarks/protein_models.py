@@ -310,3 +310,142 @@ def load_gb1_mlp(
             _atomic_write(weights_file, buffer.getvalue())
             _atomic_write(report_file, json.dumps(report, indent=1).encode())
     return weights, report, data
+
+
+# ---------------------------------------------------------------------------- Sapiens (a pretrained antibody language model)
+
+SAPIENS_REQUIREMENT = "sapiens==1.0.5"
+SAPIENS_HINT = (
+    f"pip install --no-deps {SAPIENS_REQUIREMENT} (MIT; its wheel ships the VH and VL checkpoints; fairseq is not "
+    "needed, the forward pass here is pure torch)"
+)
+#: fairseq's dictionary of the checkpoints: 4 specials, the 20 residues of dict.txt, <mask>.
+SAPIENS_BOS, SAPIENS_PAD, SAPIENS_EOS, SAPIENS_MASK = 0, 1, 2, 24
+SAPIENS_FIRST_RESIDUE = 4
+#: Trastuzumab's heavy-chain variable region (120 residues), the reference VH explained.
+TRASTUZUMAB_VH = "EVQLVESGGGLVQPGGSLRLSCAASGFNIKDTYIHWVRQAPGKGLEWVARIYPTNGYTRYADSVKGRFTISADTSKNTAYLQMNSLRAEDTAVYYCSRWGGDGFYAMDYWGQGTLVTVSS"
+#: Default window: 24 positions from 0-based 93, "AVYYCSRWGGDGFYAMDYWGQGTL" (CDR-H3 and its flanks).
+SAPIENS_WINDOW_START = 93
+SAPIENS_WINDOW_LENGTH = 24
+
+
+def load_sapiens_checkpoint(chain: str = "H") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The weights and settings of a Sapiens checkpoint, loaded without running pickled code.
+
+    ``torch.load(weights_only=True)`` unpickles with torch's restricted unpickler, which
+    builds tensors and plain containers only; the one class the checkpoint also holds,
+    its ``argparse.Namespace`` of training settings, is admitted explicitly
+    (``torch.serialization.safe_globals``). Any other global in the file is refused.
+
+    Returns
+    -------
+    weights : dict of str to torch.Tensor
+    settings : dict
+        The checkpoint's training arguments (``vars`` of its Namespace).
+    """
+    import argparse
+
+    import torch
+
+    name = {"H": "checkpoint_vh.pt", "L": "checkpoint_vl.pt"}[chain]
+    path = package_data_path("sapiens", ("models", "v1", name), SAPIENS_HINT)
+    with torch.serialization.safe_globals([argparse.Namespace]):
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    return checkpoint["model"], vars(checkpoint["args"])
+
+
+class SapiensModel:
+    """Sapiens (a 4-layer RoBERTa over residues) as a pure-torch forward pass, and the
+    sum of log-probabilities of a sequence in one pass over a window of it.
+
+    The architecture is fairseq's RoBERTa as the checkpoint was trained: token plus
+    learned position embeddings (positions from 2, fairseq's padding index plus one),
+    a layer norm, then layers of post-norm self-attention and a GELU feed-forward
+    block, and the masked-LM head (dense, GELU, layer norm, the tied output
+    projection). Inputs are ``<s> residues </s>``.
+
+    Parameters
+    ----------
+    weights : dict of torch.Tensor
+        :func:`load_sapiens_checkpoint`'s weights.
+    settings : dict
+        Its settings (layers, heads).
+    reference : str
+        The sequence whose window is explained (default trastuzumab's VH).
+    window_start, window_length : int
+    batch_size : int
+        Sequences per forward pass.
+    """
+
+    def __init__(self, weights: dict[str, Any], settings: dict[str, Any], reference: str = TRASTUZUMAB_VH,
+                 window_start: int = SAPIENS_WINDOW_START, window_length: int = SAPIENS_WINDOW_LENGTH,
+                 batch_size: int = 256) -> None:  # fmt: skip
+        import shap_zero as sz
+
+        self.weights = {key: value.float() for key, value in weights.items()}
+        self.layers = int(settings["encoder_layers"])
+        self.heads = int(settings["encoder_attention_heads"])
+        self.reference = sz.PROTEIN.encode([reference])[0]
+        self.window = np.arange(window_start, window_start + window_length)
+        self.batch_size = int(batch_size)
+
+    def logits(self, tokens: Any) -> Any:
+        """Masked-LM logits (N, L, 25) of token ids (N, L) (no padding)."""
+        import torch
+        import torch.nn.functional as F
+
+        w = self.weights
+        prefix = "decoder.sentence_encoder."
+        length = tokens.shape[1]
+        positions = torch.arange(length) + SAPIENS_PAD + 1
+        x = w[prefix + "embed_tokens.weight"][tokens] + w[prefix + "embed_positions.weight"][positions]
+        x = F.layer_norm(x, (x.shape[-1],), w[prefix + "emb_layer_norm.weight"], w[prefix + "emb_layer_norm.bias"])
+        heads, dim = self.heads, x.shape[-1]
+        for layer in range(self.layers):
+            p = f"{prefix}layers.{layer}."
+
+            def project(name: str, values: Any, p: str = p) -> Any:
+                return F.linear(values, w[p + name + ".weight"], w[p + name + ".bias"])
+
+            split = lambda t: t.view(t.shape[0], length, heads, dim // heads).transpose(1, 2)  # noqa: E731
+            q, k, v = (split(project(f"self_attn.{name}_proj", x)) for name in ("q", "k", "v"))
+            attended = F.scaled_dot_product_attention(q, k, v)  # softmax(q k^T / sqrt(d)) v
+            attended = attended.transpose(1, 2).reshape(x.shape)
+            x = F.layer_norm(x + project("self_attn.out_proj", attended), (dim,), w[p + "self_attn_layer_norm.weight"],
+                             w[p + "self_attn_layer_norm.bias"])  # fmt: skip
+            hidden = project("fc2", F.gelu(project("fc1", x)))
+            x = F.layer_norm(x + hidden, (dim,), w[p + "final_layer_norm.weight"], w[p + "final_layer_norm.bias"])
+        head = "decoder.lm_head."
+        x = F.gelu(F.linear(x, w[head + "dense.weight"], w[head + "dense.bias"]))
+        x = F.layer_norm(x, (dim,), w[head + "layer_norm.weight"], w[head + "layer_norm.bias"])
+        return F.linear(x, w[head + "weight"], w[head + "bias"])
+
+    def tokens(self, codes: np.ndarray) -> Any:
+        """``<s> residues </s>`` token ids (N, L + 2) of residue codes (N, L) in ``shap_zero.PROTEIN`` order."""
+        import torch
+
+        body = torch.as_tensor(np.asarray(codes, dtype=np.int64) + SAPIENS_FIRST_RESIDUE)
+        ends = torch.full((body.shape[0], 1), SAPIENS_BOS), torch.full((body.shape[0], 1), SAPIENS_EOS)
+        return torch.cat([ends[0], body, ends[1]], dim=1)
+
+    def log_likelihood(self, codes: np.ndarray) -> np.ndarray:
+        """Sum over positions of log p(residue at i | the whole sequence), one pass, (N,) float64."""
+        import torch
+
+        out = np.empty(len(codes))
+        with torch.inference_mode():
+            for start in range(0, len(codes), self.batch_size):
+                block = np.asarray(codes[start : start + self.batch_size])
+                tokens = self.tokens(block)
+                logp = torch.log_softmax(self.logits(tokens)[:, 1:-1, :], dim=-1)
+                picked = logp.gather(2, tokens[:, 1:-1, None])[:, :, 0]
+                out[start : start + len(block)] = picked.sum(dim=1).double().numpy()
+        return out
+
+    def __call__(self, codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or codes.shape[1] != self.window.size:
+            raise ValueError(f"expected codes of shape (N, {self.window.size}); got {codes.shape}")
+        full = np.tile(self.reference, (codes.shape[0], 1))
+        full[:, self.window] = codes
+        return self.log_likelihood(full)
