@@ -164,62 +164,12 @@ def read_gb1_double_mutants() -> dict[str, Any]:
     }  # fmt: skip
 
 
-class GB1MLP:
-    """A multilayer perceptron on the one-hot of a 55-residue GB1 sequence, explained on a window.
+def GB1MLP(weights: dict[str, np.ndarray], wild_type: np.ndarray, window_start: int, window_length: int) -> Any:
+    """The GB1 network on a window: :class:`shap_zero.examples.WindowedOneHotMLP` (one implementation
+    for the library's built-in example and the benchmarks)."""
+    from shap_zero.examples import WindowedOneHotMLP
 
-    ``f(x) = w3 . relu(W2 relu(W1 onehot(s) + b1) + b2) + b3`` where ``s`` is the wild
-    type with the window's positions replaced by ``x``. The first layer is a sum of rows
-    of W1 (no one-hot is built), the fixed positions' rows summed once. NumPy only, so the
-    function pickles and runs without torch.
-
-    Parameters
-    ----------
-    weights : dict of ndarray
-        ``W1`` (55 * 20, h1), ``b1`` (h1,), ``W2`` (h1, h2), ``b2`` (h2,), ``w3`` (h2,), ``b3`` ().
-    wild_type : ndarray of shape (55,), integer codes
-    window_start, window_length : int
-    """
-
-    _BLOCK = 8192
-
-    def __init__(self, weights: dict[str, np.ndarray], wild_type: np.ndarray, window_start: int, window_length: int):
-        self.weights = {key: np.asarray(value, dtype=np.float64) for key, value in weights.items()}
-        self.wild_type = np.asarray(wild_type, dtype=np.int64)
-        self.window = np.arange(window_start, window_start + window_length)
-        first = self.weights["W1"].reshape(GB1_LENGTH, 20, -1)
-        fixed = np.setdiff1d(np.arange(GB1_LENGTH), self.window)
-        self.offset = self.weights["b1"] + first[fixed, self.wild_type[fixed]].sum(axis=0)
-        self.window_rows = np.ascontiguousarray(first[self.window])  # (w, 20, h1)
-
-    def __call__(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.ndim != 2 or codes.shape[1] != self.window.size:
-            raise ValueError(f"expected codes of shape (N, {self.window.size}); got {codes.shape}")
-        out = np.empty(codes.shape[0])
-        positions = np.arange(self.window.size)
-        for start in range(0, codes.shape[0], self._BLOCK):
-            block = codes[start : start + self._BLOCK].astype(np.int64)
-            hidden = self.offset + self.window_rows[positions, block].sum(axis=1)
-            out[start : start + block.shape[0]] = self._head(hidden)
-        return out
-
-    def _head(self, hidden: np.ndarray) -> np.ndarray:
-        # einsum, not BLAS: a row's output must not depend on the rows it is computed with.
-        w = self.weights
-        second = np.einsum("nh,hk->nk", np.maximum(hidden, 0.0), w["W2"], optimize=False) + w["b2"]
-        return np.einsum("nk,k->n", np.maximum(second, 0.0), w["w3"], optimize=False) + w["b3"]
-
-    def full_sequence(self, codes55: np.ndarray) -> np.ndarray:
-        """The network on whole 55-residue sequences (N, 55), for its test metrics."""
-        w = self.weights
-        first = w["W1"].reshape(GB1_LENGTH, 20, -1)
-        out = np.empty(codes55.shape[0])
-        positions = np.arange(GB1_LENGTH)
-        for start in range(0, codes55.shape[0], self._BLOCK):
-            block = codes55[start : start + self._BLOCK].astype(np.int64)
-            hidden = w["b1"] + first[positions, block].sum(axis=1)
-            out[start : start + block.shape[0]] = self._head(hidden)
-        return out
+    return WindowedOneHotMLP(weights, wild_type, window_start, window_length)
 
 
 def train_gb1_mlp(data: dict[str, Any], *, random_state: int = 0, **settings: Any) -> tuple[dict[str, np.ndarray], dict]:

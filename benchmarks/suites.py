@@ -190,6 +190,9 @@ PROTEIN = Suite(
                   + _kernelshap(KERNELSHAP_GRID[:3])),
         ModelSpec("gb1_mlp", {}, _engines(PROTEIN_BUDGETS, ENGINES + ("auto",)) + _kernelshap(KERNELSHAP_GRID[:3]),
                   reference={"montecarlo": 4_000}),
+        # Sapiens answers about 460 queries per second: one budget, two engines.
+        ModelSpec("sapiens_vh", {}, _engines((50_000,), ("hybrid", "auto")) + _kernelshap(KERNELSHAP_GRID[:2]),
+                  reference={"montecarlo": 500}),
     ),  # fmt: skip
 )
 

@@ -8,7 +8,9 @@ their SHAP values (and interactions) as a table, with figures on request;
 model, ViennaRNA's RNA folding energy at n = 30, with the automatic engine
 (``--method``), estimates the error of its SHAP values with a Monte Carlo check,
 explains 1,000 random sequences, saves the sketch and figures, and prints the cost.
-``--model toy`` runs a small DNA model with an exact sketch instead (no extra needed).
+``--model protein`` explains the built-in GB1 protein-fitness network on 24 residues
+(q = 20); ``--model toy`` runs a small DNA model with an exact sketch instead (no extra
+needed for either).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 from shap_zero._files import atomic_write
 from shap_zero.alphabet import DNA, PROTEIN, RNA, Alphabet
 from shap_zero.engines import ENGINES
-from shap_zero.examples import VIENNA_INSTALL_HINT, rna_folding_energy, toy_guide_model
+from shap_zero.examples import VIENNA_INSTALL_HINT, gb1_fitness_model, rna_folding_energy, toy_guide_model
 from shap_zero.exceptions import InvalidParameterError, ShapZeroError
 from shap_zero.explainer import ZeroExplainer, _output_paths
 from shap_zero.fourier import FourierSketch
@@ -85,10 +87,18 @@ def _demo(args: argparse.Namespace) -> None:
         except ImportError as error:
             raise SystemExit(f"The default demo model needs ViennaRNA: {VIENNA_INSTALL_HINT}\n"
                              "Or run the small built-in DNA model: python -m shap_zero demo --model toy") from error
-        model, alphabet, n, name = rna_folding_energy, RNA, args.length, "rna_folding_energy"
+        model, alphabet, n, name, feature_names = rna_folding_energy, RNA, args.length, "rna_folding_energy", None
         title = f"RNA folding energy (ViennaRNA minimum free energy, kcal/mol) at n = {n}"
+    elif args.model == "protein":
+        model, alphabet, name = gb1_fitness_model(), PROTEIN, "gb1_fitness"
+        n = model.window.size
+        # Name positions as protein engineers do: wild-type residue and its number (GB1 counts from 2).
+        feature_names = [f"{model.metadata['wild_type'][i]}{i + 2}" for i in model.window]
+        title = (f"GB1 protein fitness (shap_zero.examples.gb1_fitness_model: a network trained on 530,737 double "
+                 f"mutants of Olson et al. 2014, test Spearman {model.metadata['test_spearman']:.3f}), residues 32 to 55 "
+                 f"varied (n = {n}, q = 20), the rest wild type")  # fmt: skip
     else:
-        model, alphabet, n, name = toy_guide_model, DNA, 8, "toy_guide_model"
+        model, alphabet, n, name, feature_names = toy_guide_model, DNA, 8, "toy_guide_model", None
         title = "a small nonlinear DNA model (shap_zero.examples.toy_guide_model) at n = 8"
     print(f"Model: {title}.")
     _say_if_compiling()
@@ -100,8 +110,8 @@ def _demo(args: argparse.Namespace) -> None:
         # spawn: forking after numba's threads have started can deadlock (docs/sketching.md).
         executor = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        vienna = args.model == "vienna"
-        options: dict[str, Any] = {"check_sequences": args.check} if vienna and args.check else {}
+        sketched = args.model in ("vienna", "protein")  # the toy model is small enough to be exact
+        options: dict[str, Any] = {"check_sequences": args.check} if sketched and args.check else {}
         if executor is not None:
             options.update(executor=executor, batch_size=2048)
         explainer = ZeroExplainer(
@@ -109,7 +119,8 @@ def _demo(args: argparse.Namespace) -> None:
             alphabet=alphabet,
             seq_length=n,
             method=args.method,
-            budget=args.budget if vienna and args.method != "exact" else None,
+            budget=args.budget if sketched and args.method != "exact" else None,
+            feature_names=feature_names,
             random_state=args.seed,
             progress=not args.quiet,
             **options,
@@ -531,8 +542,9 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print the header and metadata as JSON")
 
     demo = commands.add_parser("demo", help="sketch a real model, explain 1,000 sequences, save the sketch and figures")
-    demo.add_argument("--model", choices=("vienna", "toy"), default="vienna",
-                      help="vienna: ViennaRNA folding energy (needs the vienna extra); toy: a small DNA model (default: %(default)s)")
+    demo.add_argument("--model", choices=("vienna", "protein", "toy"), default="vienna",
+                      help="vienna: ViennaRNA folding energy (needs the vienna extra); protein: the built-in GB1 fitness "
+                      "network on 24 residues; toy: a small DNA model (default: %(default)s)")
     demo.add_argument("--length", type=int, default=30, help="sequence length n of the RNA model (default: %(default)s)")
     demo.add_argument("--method", choices=tuple(ENGINES), default="auto",
                       help="sketch engine, see shap_zero.engines (default: %(default)s)")

@@ -233,3 +233,41 @@ def test_plots_module_is_reachable_like_shaps():
     assert sz.plots.__all__ == names
     explainer = sz.ZeroExplainer(sz.random_sparse_sketch(4, 4, 3, random_state=0))
     assert isinstance(explainer, shap.Explainer)
+
+
+def test_demo_on_the_built_in_protein_model(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    arguments = ["demo", "--model", "protein", "--budget", "40000", "--check", "2", "--sequences", "100",
+                 "--out", str(tmp_path), "--quiet"]  # fmt: skip
+    assert cli.main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert "GB1 protein fitness" in printed and "accuracy check: SHAP-value NMSE" in printed
+    sketch = sz.FourierSketch.load(tmp_path / "gb1_fitness.sketch.npz")
+    assert sketch.q == 20 and sketch.n == 24 and sketch.alphabet == sz.PROTEIN
+    # Positions are named by their wild-type residue and GB1 number (residues 32 to 55).
+    names = sketch.metadata["explainer"]["feature_names"]
+    from shap_zero.examples import gb1_fitness_model
+
+    model = gb1_fitness_model()
+    assert names[0] == model.metadata["wild_type"][30] + "32" and names[-1].endswith("55") and len(names) == 24
+    top = _printed_table(printed, "Most important positions (mean |SHAP value|):")
+    assert len(top) == 5 and set(top) <= set(names)
+
+
+def test_built_in_gb1_network_is_its_one_hot_forward_pass(rng):
+    from shap_zero.examples import gb1_fitness_model
+
+    model = gb1_fitness_model()
+    assert model.metadata["test_spearman"] > 0.95 and len(model.metadata["wild_type"]) == 55
+    codes = rng.integers(0, 20, size=(50, 24)).astype(np.uint8)
+    full = np.tile(model.reference, (50, 1))
+    full[:, 30:54] = codes
+    one_hot = np.zeros((50, 55 * 20))
+    one_hot[np.arange(50)[:, None], np.arange(55) * 20 + full] = 1.0
+    w = model.weights
+    hidden = np.maximum(one_hot @ w["W1"] + w["b1"], 0.0)
+    expected = np.maximum(hidden @ w["W2"] + w["b2"], 0.0) @ w["w3"] + w["b3"]
+    np.testing.assert_allclose(model(codes), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(model.full_sequence(full), expected, rtol=1e-10, atol=1e-10)
+    with pytest.raises(ValueError, match="not inside"):
+        gb1_fitness_model(window_start=40, window_length=24)
