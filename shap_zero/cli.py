@@ -195,6 +195,20 @@ def _demo(args: argparse.Namespace) -> None:
         print(f"\nFigures in {out_dir}: " + ", ".join(path.name for path in figures))
 
 
+def save_figure(plt: Any, path: Path) -> Path:
+    """Write matplotlib's current figure to ``path`` as PNG and close every figure.
+
+    Rendered into memory, then the file replaced in one step: a failed write (a full
+    disk) leaves the figure of an earlier run intact rather than cut short.
+    """
+    image = io.BytesIO()
+    plt.gcf().savefig(image, format="png", dpi=110, bbox_inches="tight")
+    plt.close("all")
+    with atomic_write(path, what="the figure") as handle:
+        handle.write(image.getbuffer())
+    return path
+
+
 def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir: Path) -> list[Path]:
     try:
         import matplotlib
@@ -212,15 +226,7 @@ def _figures(explainer: ZeroExplainer, explanation: Any, X: np.ndarray, out_dir:
     written: list[Path] = []
 
     def save(name: str) -> None:
-        path = out_dir / f"{name}.png"
-        # Render into memory, then replace the file in one step: a failed write (a full
-        # disk) leaves the figure of an earlier run intact rather than cut short.
-        image = io.BytesIO()
-        plt.gcf().savefig(image, format="png", dpi=110, bbox_inches="tight")
-        plt.close("all")
-        with atomic_write(path, what="the figure") as handle:
-            handle.write(image.getbuffer())
-        written.append(path)
+        written.append(save_figure(plt, out_dir / f"{name}.png"))
 
     shap.plots.waterfall(explanation[0], show=False, max_display=12)
     save("waterfall")
@@ -417,16 +423,10 @@ def _explain_figures(explanation: Any, interactions: Any, explainer: ZeroExplain
     from shap_zero.plots import beeswarm, interaction_heatmap, sequence_logo
 
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
 
     def save(name: str) -> None:
-        path = folder / f"{name}.png"
-        image = io.BytesIO()
-        plt.gcf().savefig(image, format="png", dpi=110, bbox_inches="tight")
-        plt.close("all")
-        with atomic_write(path, what="the figure") as handle:
-            handle.write(image.getbuffer())
-        written.append(path)
+        written.append(save_figure(plt, folder / f"{name}.png"))
 
     shap.plots.bar(explanation, show=False, max_display=15)
     save("bar")

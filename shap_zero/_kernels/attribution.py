@@ -320,6 +320,15 @@ def shapley_mixture(
                 )
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _support_index(X, r, support_pos, start, degree, q):
+    """Row of sequence r in a support's table: its letters there as a base-q number."""
+    index = 0
+    for e in range(degree):
+        index = index * q + X[r, support_pos[start + e]]
+    return index
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def add_support_tables(
     X: np.ndarray,
@@ -354,10 +363,7 @@ def add_support_tables(
         for g in range(n_supports):
             start = support_ptr[g]
             degree = support_ptr[g + 1] - start
-            index = 0
-            for e in range(degree):
-                index = index * q + X[r, support_pos[start + e]]
-            base = table_ptr[g] + index * degree
+            base = table_ptr[g] + _support_index(X, r, support_pos, start, degree, q) * degree
             for e in range(degree):
                 out[r, support_pos[start + e]] += tables[base + e]
 
@@ -394,11 +400,8 @@ def add_support_mobius(
         for g in range(n_supports):
             start = support_ptr[g]
             degree = support_ptr[g + 1] - start
-            index = 0
-            for e in range(degree):
-                index = index * q + X[r, support_pos[start + e]]
             size = 1 << degree
-            base = table_ptr[g] + index * size
+            base = table_ptr[g] + _support_index(X, r, support_pos, start, degree, q) * size
             for mask in range(1, size):
                 column = support_column[g, mask]
                 if column >= 0:
