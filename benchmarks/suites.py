@@ -187,9 +187,9 @@ PROTEIN = Suite(
     name="protein",
     models=(
         ModelSpec("gb1_landscape", {}, _engines((10_000, 20_000, 40_000, 80_000, 150_000), ENGINES + ("auto",))
-                  + _kernelshap(KERNELSHAP_GRID[:3])),
-        ModelSpec("gb1_mlp", {}, _engines(PROTEIN_BUDGETS, ENGINES + ("auto",)) + _kernelshap(KERNELSHAP_GRID[:3]),
-                  reference={"montecarlo": 4_000}),
+                  + _kernelshap(KERNELSHAP_GRID[:3]) + _PERMUTATION + _FASTSHAP + _SHAPIQ),
+        ModelSpec("gb1_mlp", {}, _engines(PROTEIN_BUDGETS, ENGINES + ("auto",)) + _kernelshap(KERNELSHAP_GRID[:3])
+                  + _PERMUTATION + _FASTSHAP, reference={"montecarlo": 4_000}),
         # Sapiens answers about 460 queries per second: one budget, two engines.
         ModelSpec("sapiens_vh", {}, _engines((50_000,), ("hybrid", "auto")) + _kernelshap(KERNELSHAP_GRID[:2]),
                   reference={"montecarlo": 500}),
