@@ -23,13 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 
 import shap_zero as sz
-from benchmarks.harness import machine_info
+from benchmarks.harness import best_seconds, machine_with_load
 from benchmarks.numpy_reference import NumpyMixtureClosedForm
 from benchmarks.workloads import random_codes, tiger_scale_sketch
 from shap_zero._kernels import attribution as kernels
@@ -39,15 +38,6 @@ from shap_zero.attribution.engine import _cached_layout, _mixture_arguments, _sp
 BACKGROUND_SIZES = (10, 100, 1000)
 N_SEQUENCES = 20_000
 N_NUMPY = 200
-
-
-def _best_of(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def measure(size: int) -> dict:
@@ -67,14 +57,14 @@ def measure(size: int) -> dict:
 
     direct(X[:10])  # compile
     n_direct = max(200, N_SEQUENCES // size)
-    direct_seconds = _best_of(lambda: direct(X[:n_direct])) / n_direct
+    direct_seconds = best_seconds(lambda: direct(X[:n_direct])) / n_direct
     sz.shapley_values(sketch, X[:10], background=background)  # compile the rest
-    build_seconds = _best_of(lambda: tb.build_support_tables(sketch, arrays, background, mixture))
+    build_seconds = best_seconds(lambda: tb.build_support_tables(sketch, arrays, background, mixture))
     sz.shapley_values(sketch, X, background=background)  # the ledger now holds the tables
     ledger = tb._LEDGERS[sketch][id(background)]
     assert "shapley" in ledger.tables
-    library_seconds = _best_of(lambda: sz.shapley_values(sketch, X, background=background)) / N_SEQUENCES
-    numpy_seconds = _best_of(lambda: twin.shapley_values(X[:N_NUMPY]), repeats=1) / N_NUMPY
+    library_seconds = best_seconds(lambda: sz.shapley_values(sketch, X, background=background)) / N_SEQUENCES
+    numpy_seconds = best_seconds(lambda: twin.shapley_values(X[:N_NUMPY]), repeats=1) / N_NUMPY
     # Interactions: the Möbius coefficients up to order 2 (what the tables replace), and FSII.
     subsets, subset_column = _cached_layout("mixture", sketch, 2)
 
@@ -84,13 +74,13 @@ def measure(size: int) -> dict:
         return out
 
     direct_mobius(X[:10])
-    mobius_direct_seconds = _best_of(lambda: direct_mobius(X[:n_direct])) / n_direct
+    mobius_direct_seconds = best_seconds(lambda: direct_mobius(X[:n_direct])) / n_direct
     n_pairs = N_SEQUENCES // 4
     sz.mobius_coefficients(sketch, X[:n_pairs], background=background, max_order=2)  # builds its tables
     assert "mobius" in ledger.tables
-    mobius_seconds = _best_of(lambda: sz.mobius_coefficients(sketch, X[:n_pairs], background=background,
+    mobius_seconds = best_seconds(lambda: sz.mobius_coefficients(sketch, X[:n_pairs], background=background,
                                                               max_order=2)) / n_pairs  # fmt: skip
-    fsii_seconds = _best_of(lambda: sz.interaction_values(sketch, X[:n_pairs], background=background, index="FSII",
+    fsii_seconds = best_seconds(lambda: sz.interaction_values(sketch, X[:n_pairs], background=background, index="FSII",
                                                           order=2)) / n_pairs  # fmt: skip
     by_tables = sz.mobius_coefficients(sketch, X[:N_NUMPY], background=background, max_order=2)
     columns = [by_tables.subsets.index(subset) for subset in subsets]
@@ -151,8 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     rows = [measure(size) for size in BACKGROUND_SIZES]
-    machine = {**machine_info(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}  # fmt: skip
+    machine = machine_with_load(load_before)
     (args.out / "background_sets.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
     text = table(rows, machine)
     (args.out / "background_sets.md").write_text(text)

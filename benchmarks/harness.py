@@ -120,6 +120,23 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def machine_with_load(load_before: float) -> dict[str, Any]:
+    """:func:`machine_info` of a script's run, with its UTC time and the 1-minute load
+    average before (given) and after (now)."""
+    return {**machine_info(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}  # fmt: skip
+
+
+def best_seconds(function: Callable[[], object], repeats: int = 3) -> float:
+    """The shortest wall time of ``repeats`` calls (load only ever adds time)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
 # ---------------------------------------------------------------------------
 # Storage of cells
 # ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import numpy as np
 
 import shap_zero as sz
 from benchmarks import model_zoo
-from benchmarks.harness import machine_info
+from benchmarks.harness import machine_with_load
 
 BUDGETS = (10_000, 20_000, 40_000, 80_000, 150_000)
 ENGINES = ("auto", "hybrid", "regression", "qsft")
@@ -122,8 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     rows, params = run()
-    machine = {**machine_info(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}  # fmt: skip
+    machine = machine_with_load(load_before)
     (args.out / "protein_landscape.json").write_text(json.dumps({"machine": machine, "params": params, "rows": rows},
                                                                 indent=1, default=str))  # fmt: skip
     text = table(rows, params, machine)

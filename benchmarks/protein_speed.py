@@ -14,24 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 
 import shap_zero as sz
-from benchmarks.harness import machine_info
+from benchmarks.harness import best_seconds, machine_with_load
 from benchmarks.numpy_reference import NumpyClosedForm
 from shap_zero.examples import gb1_fitness_model
-
-
-def _best(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,14 +35,14 @@ def main(argv: list[str] | None = None) -> None:
     X = np.random.default_rng(1).integers(0, 20, size=(20_000, 24)).astype(np.uint8)
     reference = NumpyClosedForm(sketch)
     sz.shapley_values(sketch, X[:100])  # compile
-    library = _best(lambda: sz.shapley_values(sketch, X)) / X.shape[0]
-    numpy_seconds = _best(lambda: reference.shapley_values(X)) / X.shape[0]
+    library = best_seconds(lambda: sz.shapley_values(sketch, X)) / X.shape[0]
+    numpy_seconds = best_seconds(lambda: reference.shapley_values(X)) / X.shape[0]
     difference = float(np.abs(sz.shapley_values(sketch, X[:2000]) - reference.shapley_values(X[:2000])).max())
     interactions = {}
     for index in ("FSII", "k-SII"):
         sz.interaction_values(sketch, X[:10], index=index, order=2)
-        interactions[index] = _best(lambda: sz.interaction_values(sketch, X[:2_000], index=index, order=2)) / 2_000
-    machine = {**machine_info(), "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
+        interactions[index] = best_seconds(lambda: sz.interaction_values(sketch, X[:2_000], index=index, order=2)) / 2_000
+    machine = machine_with_load(load_before)
     result = {"machine": machine, "terms": sketch.n_terms, "max_degree": sketch.max_degree,
               "queries": explainer.n_queries_, "library_us": library * 1e6, "numpy_us": numpy_seconds * 1e6,
               "max_abs_difference": difference, "interactions_us": {k: v * 1e6 for k, v in interactions.items()}}  # fmt: skip
