@@ -28,6 +28,10 @@ MAX_Q = 255
 #: Model queries of a sketching campaign when the user gives no budget.
 DEFAULT_BUDGET = 1_000_000
 
+#: Most subsampling groups C that :func:`shap_zero.sketch.design.choose_design` adds to
+#: spend a budget (at q = 20 one step of b is 20x the queries).
+MAX_GROUPS = 12
+
 #: Largest q^n of a dense transform (all sequences enumerated): n = 11 at q = 4.
 MAX_DENSE_SIZE = 4**11
 

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from shap_zero._config import MAX_GROUPS
 from shap_zero.exceptions import InsufficientBudgetError
 from shap_zero.sketch.design import (
     choose_design,
@@ -139,6 +140,25 @@ def test_choose_design_fits_the_budget():
         choose_design(40, 10, 4)
     with pytest.raises(ValueError, match="budget"):
         choose_design(0, 10, 4)
+
+
+def test_choose_design_adds_groups_to_spend_the_budget():
+    """At q = 20 one step of b is 20x the queries: groups fill what C = R = 3 leaves."""
+    assert choose_design(250_000, 24, 20) == (2, 8, 3)  # 240,000 points, not 90,000
+    assert choose_design(1_000_000, 25, 20) == (3, 2, 2)  # b = 3 first: more bins per group
+    assert choose_design(250_000, 24, 20, n_groups=3) == (2, 3, 3)  # a given C is kept
+    assert choose_design(7_900_000, 24, 20) == (3, MAX_GROUPS, 3)  # room for 13 groups; at most MAX_GROUPS
+    for budget in (500, 3_000, 20_000, 250_000, 4_000_000):
+        for n, q in ((10, 4), (26, 4), (12, 20), (24, 20), (8, 7)):
+            try:
+                b, groups, repeats = choose_design(budget, n, q)
+            except InsufficientBudgetError:
+                continue
+            assert design_size(n, q, b, groups, repeats) <= budget
+            assert 1 <= groups <= MAX_GROUPS
+            # No whole group is left unspent (unless one group is all that fits).
+            if 2 <= groups < MAX_GROUPS:
+                assert design_size(n, q, b, groups + 1, repeats) > budget
 
 
 def test_draw_design_rejects_bad_arguments():

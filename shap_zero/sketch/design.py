@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from shap_zero._config import MAX_Q
+from shap_zero._config import MAX_GROUPS, MAX_Q
 from shap_zero._kernels.design import (
     design_points,
     design_points_serial,
@@ -167,10 +167,16 @@ def choose_design(
 
     Among b >= 1 and C, R in 1..3 (the paper's C = R = 3 at most), the design with the
     most query points that fit wins, among those with at least two groups whenever one
-    fits; ties go to the larger b, then to more groups. So
-    the budget is used rather than left over: at q = 20, n = 25 and 1,000,000 queries
-    this is b = 3 with C = R = 2 (832,000 points), not b = 2 with C = R = 3 (93,600);
-    at the paper's TIGER budget it is the paper's b = 7, C = R = 3.
+    fits; ties go to the larger b, then to more groups. Then, unless C is given, groups
+    are added at that b and R while whole groups still fit (up to :data:`MAX_GROUPS`):
+    at large q one step of b multiplies the design by q, so C = R = 3 at the largest b
+    can leave most of the budget unspent, and more groups give the peeling decoder more
+    bins in which to find each term. So
+    at q = 20, n = 25 and 1,000,000 queries this is b = 3 with C = R = 2 (832,000 points),
+    not b = 2 with C = R = 3 (93,600); at q = 20, n = 24 and 250,000 queries it is b = 2
+    with C = 8, R = 3 (240,000 points, not 90,000); at the paper's TIGER budget it is the
+    paper's b = 7, C = R = 3. One group is never chosen when two fit: with one, a
+    multiton has no other group to be peeled in (measured in docs/sketching.md).
 
     Parameters
     ----------
@@ -207,7 +213,10 @@ def choose_design(
             if best is None or candidate > best:
                 best = candidate
     if best is not None:
-        return best[2], best[3], best[4]
+        _, _, b, groups, repeats = best
+        if n_groups is None and groups >= 2:
+            groups = max(groups, min(MAX_GROUPS, budget // design_size(n, q, b, 1, repeats)))
+        return b, groups, repeats
     minimum = design_size(n, q, 1, group_options[-1], repeat_options[-1])
     raise InsufficientBudgetError(
         f"budget={budget} is below the smallest q-SFT design for n={n}, q={q}: "
