@@ -57,7 +57,9 @@ class AutoEngine(SketchEngine):
     Parameters
     ----------
     qsft_share : float in [0, 1), default 0.25
-        Fraction of the design budget spent on a q-SFT design (0: hybrid only).
+        Fraction of the design budget at most spent on a q-SFT design (0: hybrid
+        only); the largest design with C, R <= 3 that fits in it is taken, and what it
+        leaves goes to the random sequences.
     budget, n_validation, check_sequences, check_permutations, batch_size, executor, checkpoint, progress, random_state
         As in :class:`~shap_zero.engines.base.SketchEngine`.
 
@@ -144,7 +146,8 @@ class AutoEngine(SketchEngine):
         qsft_budget = int(float(self.qsft_share) * budget)
         design = None
         if qsft_budget >= design_size(n, q, 1, 1, 1):
-            b, n_groups, n_repeats = choose_design(qsft_budget, n, q)
+            # Unfilled: what the design leaves of its share goes to the random sequences.
+            b, n_groups, n_repeats = choose_design(qsft_budget, n, q, fill=False)
             design = draw_design(n, q, b, n_groups=n_groups, n_repeats=n_repeats, random_state=rng)
         design_points = design.points() if design is not None else np.empty((0, n), dtype=np.uint8)
         random_rows = uniform_distinct_rows(budget - design_points.shape[0], n, q, rng)

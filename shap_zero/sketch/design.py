@@ -161,7 +161,7 @@ def design_size(n: int, q: int, b: int, n_groups: int, n_repeats: int) -> int:
 
 
 def choose_design(
-    budget: int, n: int, q: int, *, n_groups: int | None = None, n_repeats: int | None = None
+    budget: int, n: int, q: int, *, n_groups: int | None = None, n_repeats: int | None = None, fill: bool = True
 ) -> tuple[int, int, int]:
     """The design (b, C, R) that spends the most of a budget.
 
@@ -185,6 +185,9 @@ def choose_design(
     n, q : int
     n_groups, n_repeats : int, optional
         Fix C or R instead of choosing them.
+    fill : bool, default True
+        Add groups to spend the budget (above). The auto engine passes False: what its
+        q-SFT share leaves goes to its random sequences, which serve real models better.
 
     Returns
     -------
@@ -214,7 +217,7 @@ def choose_design(
                 best = candidate
     if best is not None:
         _, _, b, groups, repeats = best
-        if n_groups is None and groups >= 2:
+        if fill and n_groups is None and groups >= 2:
             groups = max(groups, min(MAX_GROUPS, budget // design_size(n, q, b, 1, repeats)))
         return b, groups, repeats
     minimum = design_size(n, q, 1, group_options[-1], repeat_options[-1])
