@@ -92,6 +92,23 @@ def test_regression_degree_and_window_come_from_the_budget():
     assert count_terms(100, 4, 2) == 1 + 100 * 3 + 4950 * 9 and count_terms(30, 20, 2) == 1 + 30 * 19 + 435 * 19**2
 
 
+def test_regression_cross_validation_has_enough_rows_for_its_terms(monkeypatch, rng):
+    """Each fold trains on >= CV_ROWS_PER_TERM rows per term, however small CV_ROWS is:
+    with fewer the folds are underdetermined and cross-validation picks the largest penalty."""
+    from shap_zero.engines import blocks as bl
+    from shap_zero.engines import regression
+
+    monkeypatch.setattr(regression, "CV_ROWS", 500)
+    basis = bl.BlockBasis(bl.blocks_up_to(10, 2), 10, 4)  # 435 terms
+    truth = _degree_two_model(10, 4, 0)
+    codes = rng.integers(0, 4, (6_000, 10), dtype=np.uint8)
+    fit, details = regression.fit_ridge(basis, bl.Rows(codes), truth.predict(codes), "cv", 3, False)
+    assert details["cv_rows"] == int(np.ceil(regression.CV_ROWS_PER_TERM * basis.n_terms * 3 / 2))
+    # A noiseless degree-2 model: the determined folds prefer the smallest penalties.
+    assert details["penalty"] < max(details["cv_penalties"])
+    assert_allclose(fit.predict(bl.Rows(codes)), truth.predict(codes), atol=1e-6 * np.abs(truth.predict(codes)).max())
+
+
 def test_regression_budget_too_small_for_the_degree_names_the_minimum():
     truth = _degree_two_model(8, 4, 0)
     minimum = 2 * count_terms(8, 4, 2) + 1000  # design + held-out validation

@@ -38,8 +38,14 @@ __all__ = ["RegressionEngine", "choose_degree", "widest_window", "fit_ridge", "c
 #: Ridge penalties tried by cross-validation, as multiples of the rows it uses: a
 #: penalty c * N shrinks a well-determined coefficient by about 1 / (1 + c).
 PENALTY_GRID = (0.0, 1e-3, 1e-2, 1e-1, 1.0)
-#: Rows that cross-validation uses at most (the best penalty does not depend on N).
+#: Rows that cross-validation uses at least (all of them when there are fewer): the best
+#: penalty, in squared output units, does not depend on N, so a subset of the rows
+#: chooses it for all of them.
 CV_ROWS = 50_000
+#: Training rows per term in each fold at least: below about 2 the folds' fits are
+#: underdetermined and every penalty but the largest overfits (at the TIGER budget the
+#: default basis has 90,619 terms, so 50,000 rows would choose the largest penalty).
+CV_ROWS_PER_TERM = 3
 #: Fold solves stop when their optimisation error is this fraction of the statistical
 #: error: the penalties' held-out errors are compared, not polished.
 CV_TOLERANCE = 0.05
@@ -234,7 +240,7 @@ def fit_ridge(
     """
     details: dict[str, Any] = {"n_blocks": len(basis), "n_terms": basis.n_terms}
     if penalty == "cv":
-        cv_rows = min(rows.n_rows, CV_ROWS)
+        cv_rows = min(rows.n_rows, max(CV_ROWS, math.ceil(CV_ROWS_PER_TERM * basis.n_terms * n_folds / (n_folds - 1))))
         subset = rows if cv_rows == rows.n_rows else rows.take(np.arange(cv_rows))
         grid = [factor * cv_rows for factor in PENALTY_GRID]
         with progress_bar(progress, total=n_folds, description="regression: cross-validation", unit="fold") as bar:
