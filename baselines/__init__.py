@@ -22,7 +22,7 @@ from baselines.interactions import (
     from_shap_zero,
 )
 from baselines.kernelshap import KernelSHAP
-from baselines.montecarlo import MonteCarloSHAP
+from baselines.montecarlo import MonteCarloPairInteractions, MonteCarloSHAP
 from baselines.permutation import PermutationSHAP
 from baselines.shapiq_estimators import ShapiqInteractions
 
@@ -34,6 +34,7 @@ __all__ = [
     "FastSHAP",
     "HarnessInfo",
     "KernelSHAP",
+    "MonteCarloPairInteractions",
     "MonteCarloSHAP",
     "PermutationSHAP",
     "harness_baselines",

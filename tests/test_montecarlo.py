@@ -43,7 +43,9 @@ def test_splitting_into_model_calls_does_not_change_the_estimate(seed):
     sketch = sz.random_sparse_sketch(n, q, 8, max_degree=2, random_state=seed)
     X = np.random.default_rng(seed).integers(0, q, (2, n))
     one_call = MonteCarloSHAP(40).explain(sketch, X, seq_length=n, alphabet=q, random_state=seed)
-    many_calls = MonteCarloSHAP(40, max_rows=2 * n).explain(sketch, X, seq_length=n, alphabet=q, random_state=seed)
+    many_calls = MonteCarloSHAP(40, max_rows=2 * n).explain(
+        sketch, X, seq_length=n, alphabet=q, random_state=seed
+    )
     assert one_call.n_model_queries == many_calls.n_model_queries
     # Same draws in another batching: the same permutations and completions, in the same order.
     np.testing.assert_allclose(one_call.values, many_calls.values, atol=1e-12)
@@ -54,3 +56,64 @@ def test_bad_settings():
         MonteCarloSHAP(3)
     with pytest.raises(InvalidParameterError, match="n_permutations"):
         MonteCarloSHAP(0)
+
+
+def _exact_pairs(sketch, X, n, q, index):
+    from shap_zero import oracle
+
+    weights, probs = oracle.uniform_background(n, q)
+    exact = oracle.brute_force_interactions(sketch.predict, X, weights, probs, q, index, 2)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    return np.array([[values[pair] for pair in pairs] for values in exact])
+
+
+def test_pair_interactions_are_unbiased_against_enumeration(seed):
+    """(estimate - exact SII) / standard error is about standard normal over every pair."""
+    from baselines.montecarlo import MonteCarloPairInteractions
+
+    n, q = 6, 3
+    sketch = sz.random_sparse_sketch(n, q, 25, max_degree=3, random_state=seed)
+    X = np.random.default_rng(seed).integers(0, q, (10, n))
+    exact = _exact_pairs(sketch, X, n, q, "SII")
+    estimator = MonteCarloPairInteractions(600)
+    values = estimator.explain(sketch.predict, X, seq_length=n, alphabet=q, random_state=seed)
+    z = ((values - exact) / estimator.standard_errors_).ravel()
+    assert abs(z.mean()) < 0.4  # 150 entries
+    assert 0.6 < np.mean(z**2) < 1.5
+    assert estimator.n_model_queries_ == X.shape[0] * (600 * (2 * n - 1) + 1)
+    assert estimator.counts_.sum(axis=1).tolist() == [600 * (n - 1)] * X.shape[0]
+    # At order 2 the k-SII of a pair is its SII.
+    np.testing.assert_allclose(_exact_pairs(sketch, X, n, q, "k-SII"), exact, atol=1e-12)
+
+
+def test_pair_interactions_are_exact_for_an_additive_model_and_deterministic(seed):
+    """An additive model has no interactions: every second difference is 0."""
+    from baselines.montecarlo import MonteCarloPairInteractions
+
+    n, q = 7, 4
+    table = np.random.default_rng(seed).normal(size=(n, q))
+    model = lambda codes: table[np.arange(n), codes].sum(axis=1)  # noqa: E731
+    X = np.random.default_rng(seed).integers(0, q, (3, n))
+    estimator = MonteCarloPairInteractions(60, max_rows=50)
+    values = estimator.explain(model, X, seq_length=n, alphabet=q, random_state=seed)
+    np.testing.assert_allclose(values, 0.0, atol=1e-12)
+    sketch = sz.random_sparse_sketch(n, q, 12, max_degree=2, random_state=seed)
+    first = MonteCarloPairInteractions(60).explain(
+        sketch.predict, X, seq_length=n, alphabet=q, random_state=seed
+    )
+    split = MonteCarloPairInteractions(60, max_rows=3 * n).explain(
+        sketch.predict, X, seq_length=n, alphabet=q, random_state=seed
+    )
+    np.testing.assert_allclose(first, split, atol=1e-12)
+
+
+def test_pair_interactions_refuse_too_few_permutations():
+    from baselines.montecarlo import MonteCarloPairInteractions
+
+    sketch = sz.random_sparse_sketch(12, 4, 5, random_state=0)
+    with pytest.raises(InvalidParameterError, match="fewer than 2 samples .* at least 48"):
+        MonteCarloPairInteractions(2).explain(
+            sketch.predict, np.zeros((1, 12), int), seq_length=12, alphabet=4, random_state=0
+        )
+    with pytest.raises(InvalidParameterError, match="n_permutations"):
+        MonteCarloPairInteractions(0)
