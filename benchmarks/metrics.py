@@ -17,6 +17,7 @@ __all__ = [
     "break_even",
     "cost_at_error",
     "nmse",
+    "noise_corrected_nmse",
     "pearson",
     "sign_agreement",
     "top_k_recall",
@@ -45,6 +46,27 @@ def nmse(estimate: np.ndarray, reference: np.ndarray) -> float:
     a, b = _pair(estimate, reference)
     scale = float(np.sum(b * b))
     return float(np.sum((a - b) ** 2) / scale) if scale > 0 else float("nan")
+
+
+def noise_corrected_nmse(estimate: np.ndarray, reference: np.ndarray, standard_errors: np.ndarray) -> dict[str, float]:
+    """NMSE against a Monte Carlo reference, and its estimate against the true values.
+
+    With ``reference = truth + e``, ``E e = 0``, ``Var e = se^2`` and ``e`` independent of
+    the estimate, ``E sum (estimate - reference)^2 = sum (estimate - truth)^2 + sum se^2``
+    and ``E sum reference^2 = sum truth^2 + sum se^2``; subtracting ``sum se^2`` from both
+    gives an estimate of the NMSE against the truth ("corrected").
+
+    Returns
+    -------
+    dict
+        ``nmse`` (against the reference), ``corrected_nmse`` and ``floor``
+        (``sum se^2 / sum reference^2``: what a perfect estimate scores).
+    """
+    a, b = _pair(estimate, reference)
+    squared_error, energy = float(np.sum((a - b) ** 2)), float(np.sum(b * b))
+    noise = float(np.sum(np.asarray(standard_errors, dtype=np.float64) ** 2))
+    return {"nmse": squared_error / energy, "corrected_nmse": (squared_error - noise) / (energy - noise),
+            "floor": noise / energy}  # fmt: skip
 
 
 def top_k_recall(estimate: np.ndarray, reference: np.ndarray, k: int) -> float:

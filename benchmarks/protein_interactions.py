@@ -36,6 +36,7 @@ import shap_zero as sz
 from baselines.montecarlo import MonteCarloPairInteractions
 from benchmarks import harness, model_zoo
 from benchmarks.harness import machine_with_load
+from benchmarks.metrics import noise_corrected_nmse
 from benchmarks.suites import SUITES
 
 #: Permutations per sequence: the GB1 network answers about 10^5 queries per second,
@@ -77,16 +78,11 @@ def pair_reference(name: str, cells: Path, permutations: int, seed: int) -> dict
 
 def score(estimate: np.ndarray, reference: dict) -> dict:
     """Pair NMSE (raw and corrected for the reference's noise) and Pearson of one sketch."""
-    truth, errors = reference["values"], reference["standard_errors"]
-    squared_error, energy, noise = (
-        float(np.sum((estimate - truth) ** 2)),
-        float(np.sum(truth**2)),
-        float(np.sum(errors**2)),
-    )
+    truth = reference["values"]
     # A sketch without pair terms gives constant zeros: its Pearson is undefined (None), its NMSE 1.
     pearson = float(np.corrcoef(estimate.ravel(), truth.ravel())[0, 1]) if np.ptp(estimate) > 0 else None
-    return {"nmse": squared_error / energy, "corrected_nmse": (squared_error - noise) / (energy - noise),
-            "pearson": pearson}  # fmt: skip
+    errors = noise_corrected_nmse(estimate, truth, reference["standard_errors"])
+    return {"nmse": errors["nmse"], "corrected_nmse": errors["corrected_nmse"], "pearson": pearson}
 
 
 def model_rows(reference: dict, cells: Path) -> list[dict]:

@@ -72,3 +72,22 @@ def test_cost_at_error_is_monotone_in_the_target(rng):
     targets = np.geomspace(errors.min(), errors.max(), 50)
     found = [metrics.cost_at_error(costs, errors, t)[0] for t in targets]
     assert np.all(np.diff(found) <= 1e-9)  # a looser target never costs more
+
+
+def test_noise_corrected_nmse_is_unbiased_for_the_error_against_the_truth():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(20, 10))
+    estimate = truth + rng.normal(scale=0.3, size=truth.shape)
+    true_nmse = metrics.nmse(estimate, truth)
+    standard_errors = np.full(truth.shape, 0.5)  # reference noise larger than the estimate's error
+    draws = [
+        metrics.noise_corrected_nmse(estimate, truth + rng.normal(size=truth.shape) * standard_errors, standard_errors)
+        for _ in range(2000)
+    ]
+    corrected = np.array([draw["corrected_nmse"] for draw in draws])
+    raw = np.array([draw["nmse"] for draw in draws])
+    # The raw NMSE against the noisy reference is biased up; the corrected one is not.
+    assert raw.mean() > true_nmse + 0.1
+    assert abs(corrected.mean() - true_nmse) < 4 * corrected.std() / np.sqrt(corrected.size)
+    floor = metrics.noise_corrected_nmse(truth, truth, standard_errors)["floor"]
+    assert floor == pytest.approx(np.sum(standard_errors**2) / np.sum(truth**2))
