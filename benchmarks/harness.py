@@ -15,7 +15,10 @@ For each model of a suite (:mod:`benchmarks.suites`) the harness
    it stopped. A stored cell is reused only when its configuration hash matches: the
    suite's settings and the model's *fingerprint*, a hash of its outputs on fixed
    probe sequences (:func:`model_fingerprint`), so a model that changed under the same
-   name and options (retrained, another library version) is recomputed.
+   name and options (retrained, another library version) is recomputed; for shap_zero
+   cells it also holds the defaults of the engine's options that the cell does not set
+   (:func:`engine_defaults`), so a changed default recomputes the cells it touches.
+   Module constants are not in it: after changing one, run with ``--fresh``.
 
 :mod:`benchmarks.analysis` turns the cells into amortized cost curves, break-even
 points, tables and figures. Everything runs in one process on the calling thread
@@ -46,7 +49,7 @@ from baselines import harness_baselines
 from benchmarks import metrics, model_zoo
 from benchmarks.suites import MethodSpec, ModelSpec, Suite
 
-__all__ = ["cell_path", "load_cells", "machine_info", "model_fingerprint", "run_suite"]
+__all__ = ["cell_path", "engine_defaults", "load_cells", "machine_info", "model_fingerprint", "run_suite"]
 
 #: The interaction index and order the interaction comparisons use (shapiq's default).
 INTERACTION_INDEX = "k-SII"
@@ -60,8 +63,12 @@ FINGERPRINT_STREAM = 99
 #: the round-off of one model evaluated twice (a rare flip at a rounding boundary only
 #: costs a recomputation, never a wrong reuse).
 FINGERPRINT_DECIMALS = 10
-#: 2: the configuration hash includes the model fingerprint.
+#: 2: the configuration hash includes the model fingerprint (and, for shap_zero cells
+#: only, the engine's defaults: other cells keep their hashes).
 FORMAT_VERSION = 2
+#: Engine options that do not change a sketch (how queries are sent and shown) or that
+#: the harness sets itself (the seed).
+NEUTRAL_ENGINE_OPTIONS = frozenset({"batch_size", "executor", "checkpoint", "progress", "random_state"})
 #: Distributions whose versions a run records; xgboost is also published as xgboost-cpu,
 #: and Rule Set 3 runs on rs3 and lightgbm.
 _PACKAGES = (
@@ -179,10 +186,41 @@ def model_fingerprint(function: Callable[[np.ndarray], Any], seq_length: int, q:
     return hashlib.sha256(np.ascontiguousarray(outputs).tobytes()).hexdigest()
 
 
-def _config_hash(suite: Suite, model: ModelSpec, label: str, settings: dict[str, Any], fingerprint: str) -> str:
-    """Identifies what a cell computed, so a changed suite or model recomputes it instead of reusing it."""
+def engine_defaults(spec: MethodSpec) -> dict[str, Any]:
+    """The defaults of the engine options a shap_zero cell leaves unset, as strings.
+
+    For the auto engine they include those of the hybrid search it runs.
+
+    Parameters
+    ----------
+    spec : MethodSpec
+        A cell; cells of other methods have no engine and give ``{}``.
+
+    Returns
+    -------
+    dict
+        ``{"<engine>.<option>": repr(default)}``.
+    """
+    if spec.method not in ("shap_zero", "exact"):
+        return {}
+    name = "exact" if spec.method == "exact" else spec.settings.get("method", "qsft")
+    engines = [sz.engines.ENGINES[name]]
+    if name == "auto":
+        engines.append(sz.engines.HybridEngine)
+    defaults = {}
+    for engine in engines:
+        for option, value in engine().get_params().items():
+            if option not in NEUTRAL_ENGINE_OPTIONS and option not in spec.settings:
+                defaults[f"{engine.name}.{option}"] = repr(value)
+    return defaults
+
+
+def _config_hash(suite: Suite, model: ModelSpec, spec: MethodSpec, label: str, fingerprint: str) -> str:
+    """Identifies what a cell computed, so a changed suite, model or engine default recomputes it instead of reusing it."""
+    fields: dict[str, Any] = {"engine_defaults": engine_defaults(spec)} if spec.method in ("shap_zero", "exact") else {}
     key = json.dumps(
         {
+            **fields,
             "format": FORMAT_VERSION,
             "model": model.name,
             "fingerprint": fingerprint,
@@ -192,7 +230,7 @@ def _config_hash(suite: Suite, model: ModelSpec, label: str, settings: dict[str,
             "n_explain": suite.n_explain,
             "interaction_sequences": suite.interaction_sequences,
             "label": label,
-            "settings": settings,
+            "settings": spec.settings,
         },
         sort_keys=True,
         default=str,
@@ -646,7 +684,7 @@ def run_suite(
             label = "reference" if method_spec.method == "reference" else method_spec.label
             bar.set_postfix_str(label)
             path = cell_path(out_dir, spec, label)
-            config_hash = _config_hash(suite, spec, label, method_spec.settings, fingerprint)
+            config_hash = _config_hash(suite, spec, method_spec, label, fingerprint)
             # --fresh with a method filter recomputes those methods; the reference they are
             # scored against is kept unless "reference" is one of them.
             refresh = fresh and (label != "reference" or methods is None or "reference" in methods)

@@ -164,6 +164,31 @@ def test_hybrid_search_finds_blocks_above_the_base_degree(rng, seed):
     assert_allclose(engine.sketch_.predict(X), model(X), atol=1e-6)
 
 
+
+def test_weak_heredity_finds_a_block_that_strong_heredity_cannot_reach(rng, seed):
+    # A pure degree-4 term whose only fitted sub-block is one triple: the default
+    # (heredity=1) extends that triple; heredity=2 needs two of its four triples.
+    n = 10
+    body = _degree_two_model(n, 4, seed)
+    triple, quadruple = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    triple[[2, 3, 4]] = (1, 2, 1)
+    quadruple[[2, 3, 4, 6]] = (1, 1, 2, 3)
+    truth = sz.FourierSketch(
+        np.vstack([body.frequencies, triple, quadruple]), np.concatenate([body.coefficients, [3 + 1j, 2 - 2j]]),
+        4, sz.DNA, spectrum="half",
+    )  # fmt: skip
+    fits = {
+        heredity: sz.HybridEngine(budget=60_000, heredity=heredity, random_state=seed).fit(
+            truth.predict, seq_length=n, alphabet=sz.DNA
+        )
+        for heredity in (1, 2)
+    }
+    assert sz.HybridEngine().heredity == 1
+    assert fits[1].report_.outputs[0].details["blocks_per_degree"].get("4", 0) >= 1
+    _assert_same_function(fits[1].sketch_, truth, rng, n)
+    assert fits[2].report_.outputs[0].details["blocks_per_degree"].get("4", 0) == 0
+    assert fits[2].report_.outputs[0].nmse > 1e-3
+
 def test_auto_is_exact_within_the_budget(rng):
     small = sz.random_sparse_sketch(5, 4, 10, max_degree=3, alphabet=sz.DNA, random_state=1)
     engine = sz.AutoEngine().fit(small.predict, seq_length=5, alphabet=sz.DNA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 
@@ -392,3 +393,29 @@ def test_the_noise_floor_of_a_monte_carlo_reference():
     floor = np.mean(arrays["standard_errors"] ** 2) / np.mean(arrays["values"] ** 2)
     assert analysis.noise_floor(record) == pytest.approx(floor, rel=1e-12) and 0 < floor < math.inf
     assert analysis.noise_floor({"kind": "exact, from the model's true Fourier spectrum"}) is None
+
+
+def test_a_changed_engine_default_recomputes_only_the_cells_that_use_it(tmp_path, monkeypatch):
+    quiet = {"progress": False, "log": lambda message: None}
+    engines = tuple(MethodSpec("shap_zero", {"method": name, "budget": 3_000}) for name in ("hybrid", "auto", "regression"))
+    model = dataclasses.replace(FINGERPRINTED.models[0], methods=FINGERPRINTED.models[0].methods + engines)
+    suite = dataclasses.replace(FINGERPRINTED, models=(model,))
+    first = harness.run_suite(suite, tmp_path, **quiet)
+    assert first["computed"] == 5 and first["failed"] == 0
+    hashes = {label: cell["config_hash"] for label, cell in harness.load_cells(tmp_path, model).items()}
+    original = sz.HybridEngine.__init__
+
+    @functools.wraps(original)  # the signature, hence get_params, stays the engine's
+    def with_another_default(self, **options):
+        options.setdefault("heredity", 7)
+        original(self, **options)
+
+    monkeypatch.setattr(sz.HybridEngine, "__init__", with_another_default)
+    assert harness.engine_defaults(engines[0])["hybrid.heredity"] == "7"
+    assert not {"hybrid.budget", "hybrid.method", "hybrid.random_state"} & set(harness.engine_defaults(engines[0]))
+    again = harness.run_suite(suite, tmp_path, **quiet)
+    # The hybrid's search defaults reach the hybrid cell and the auto cell, which runs
+    # the same search; the regression, KernelSHAP and reference cells are reused.
+    assert again["computed"] == 2 and again["reused"] == 3
+    changed = {label for label, cell in harness.load_cells(tmp_path, model).items() if cell["config_hash"] != hashes[label]}
+    assert changed == {engines[0].label, engines[1].label}

@@ -79,11 +79,13 @@ class HybridEngine(SketchEngine):
         Largest number of candidate blocks scored per round (the strongest parents are
         extended first).
     max_rounds : int, default 12
-    heredity : int, default 2
+    heredity : int, default 1
         A candidate block is scored only when at least this many of its sub-blocks (one
-        position fewer) are already in the fit: 2 looks for an interaction only where
-        two of its parts interact (strong heredity), which keeps the search cheap; 1
-        extends every fitted block by every position.
+        position fewer) are already in the fit: 1 extends every fitted block by every
+        position; 2 looks for an interaction only where two of its parts interact
+        (strong heredity), a cheaper search that misses blocks with one strong part (on
+        ViennaRNA at n = 20 and 200,000 queries it gave SHAP NMSE 0.177 to 0.217 over
+        three seeds, against 0.177 to 0.182 with 1).
     penalty : "cv" or float, default 0
         Ridge penalty of the final joint fit (``"cv"``: chosen by cross-validation, as
         in :class:`~shap_zero.engines.regression.RegressionEngine`). The tests already
@@ -127,7 +129,7 @@ class HybridEngine(SketchEngine):
         search_level: float = 0.01,
         max_candidates: int = 50_000,
         max_rounds: int = 12,
-        heredity: int = 2,
+        heredity: int = 1,
         penalty: float | Literal["cv"] = 0.0,
         n_folds: int = 3,
         rows_per_term: float = 10.0,
@@ -227,7 +229,7 @@ def search_blocks(
     search_level: float,
     max_candidates: int,
     max_rounds: int,
-    heredity: int = 2,
+    heredity: int = 1,
     search_rows: int | None = None,
     progress: bool = False,
 ) -> tuple[bl.BlockFit, list[dict[str, Any]]]:
