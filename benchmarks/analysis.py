@@ -231,8 +231,16 @@ def _best_engine_row(sketches: list[dict[str, Any]], kernels: list[dict[str, Any
 
 
 def _load_suite_cells(suite: Suite, out_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every stored cell of a suite, by model label, then cell label (read once per report)."""
-    return {spec.label: load_cells(out_dir, spec) for spec in suite.models}
+    """The stored cells of a suite, by model label, then cell label (read once per report).
+
+    Suites share a model's folder (the full suite adds budgets to the quick suite's
+    models), so only the cells this suite names are kept.
+    """
+    loaded = {}
+    for spec in suite.models:
+        labels = {"model", "reference"} | {method.label for method in spec.methods}
+        loaded[spec.label] = {label: cell for label, cell in load_cells(out_dir, spec).items() if label in labels}
+    return loaded
 
 
 def summarise_suite(

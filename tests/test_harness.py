@@ -419,3 +419,14 @@ def test_a_changed_engine_default_recomputes_only_the_cells_that_use_it(tmp_path
     assert again["computed"] == 2 and again["reused"] == 3
     changed = {label for label, cell in harness.load_cells(tmp_path, model).items() if cell["config_hash"] != hashes[label]}
     assert changed == {engines[0].label, engines[1].label}
+
+
+def test_a_suite_summarises_only_its_own_cells_of_a_shared_model_folder(run_dir):
+    out, _ = run_dir
+    # Another suite on the same model and seed names two of TINY's cells; TINY's others
+    # stay in the folder but are not this suite's.
+    kept = TINY.models[0].methods[:2]
+    subset = dataclasses.replace(TINY, name="subset", models=(dataclasses.replace(TINY.models[0], methods=kept),))
+    labels = {cell["label"] for cell in analysis.summarise_suite(subset, out)["models"][0]["cells"]}
+    assert labels == {method.label for method in kept}
+    assert len(_cells(out)) > len(kept) + 2  # the folder holds more (model and reference besides)
