@@ -217,7 +217,8 @@ def engine_defaults(spec: MethodSpec) -> dict[str, Any]:
 
 def _config_hash(suite: Suite, model: ModelSpec, spec: MethodSpec, label: str, fingerprint: str) -> str:
     """Identifies what a cell computed, so a changed suite, model or engine default recomputes it instead of reusing it."""
-    fields: dict[str, Any] = {"engine_defaults": engine_defaults(spec)} if spec.method in ("shap_zero", "exact") else {}
+    defaults = engine_defaults(spec)  # {} for cells without an engine, whose hashes stay as they were
+    fields: dict[str, Any] = {"engine_defaults": defaults} if defaults else {}
     key = json.dumps(
         {
             **fields,

@@ -53,11 +53,12 @@ def run(seeds: list[int], budget: int, cache: Path) -> dict[str, Any]:
     suite = SUITES[SUITE]
     name, options = MODEL
     spec = next(m for m in suite.models if m.name == name and m.options == options)
-    reference_path = harness.cell_path(Path("results/harness"), spec, "reference").with_suffix(".npz")
+    cells = Path("results/harness")
+    reference_path = harness.cell_path(cells, spec, "reference").with_suffix(".npz")
     if not reference_path.exists():
         raise SystemExit(f"{reference_path} is missing: run `python -m benchmarks run --suite {SUITE}` first")
     model = model_zoo.load_model(name, random_state=suite.seed, **options)
-    with np.load(harness.cell_path(Path("results/harness"), spec, "model").with_suffix(".npz")) as stored:
+    with np.load(harness.cell_path(cells, spec, "model").with_suffix(".npz")) as stored:
         X = stored["X"]
     with np.load(reference_path) as stored:
         reference, errors = stored["values"], stored["standard_errors"]
